@@ -1,0 +1,8 @@
+/** AdminService handlers. (Stub: methods answer Unimplemented until implemented.) */
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { AdminService } from "../../../../proto/gen/jobplane/v1/admin_service_pb.js";
+import type { RpcDeps } from "./rpc-deps.js";
+
+export function createAdminService(_deps: RpcDeps): Partial<ServiceImpl<typeof AdminService>> {
+  return {};
+}

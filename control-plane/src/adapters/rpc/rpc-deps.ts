@@ -1,0 +1,16 @@
+/**
+ * What every RPC handler factory receives from the composition root. Handlers
+ * fork `orm.em` per call (never the global EntityManager) and ask `clock` for
+ * the time.
+ */
+import type { Logger } from "pino";
+import type { Clock } from "../../app/clock.js";
+import type { Authenticator } from "../../app/principal.js";
+import type { Orm } from "../postgres/orm.js";
+
+export interface RpcDeps {
+  readonly orm: Orm;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly auth: Authenticator;
+}

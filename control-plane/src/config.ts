@@ -1,0 +1,47 @@
+/**
+ * The control plane's settings, read from the environment once in main.ts.
+ * Parsing is pure so it can be tested with a plain object.
+ */
+export interface ControlPlaneConfig {
+  readonly databaseUrl: string;
+  readonly natsUrl: string;
+  readonly port: number;
+  readonly host: string;
+  /** How long SIGTERM waits for in-flight calls before closing connections. */
+  readonly shutdownGraceMs: number;
+  readonly logLevel: string;
+  /** Bearer token for AdminService; admin calls are refused while unset. */
+  readonly adminToken: string | undefined;
+}
+
+export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/jobplane";
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+
+export function readControlPlaneConfig(env: Record<string, string | undefined>): ControlPlaneConfig {
+  return {
+    databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    natsUrl: env.NATS_URL || DEFAULT_NATS_URL,
+    port: intSetting(env, "CONTROL_PLANE_PORT", 7070, 0, 65535),
+    host: env.CONTROL_PLANE_HOST || "0.0.0.0",
+    shutdownGraceMs: intSetting(env, "JOBPLANE_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    logLevel: env.LOG_LEVEL || "info",
+    adminToken: env.JOBPLANE_ADMIN_TOKEN || undefined,
+  };
+}
+
+/** Reads an integer setting, failing with the variable's name when it is not one. */
+export function intSetting(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}

@@ -1,0 +1,68 @@
+/**
+ * Builds one control-plane instance from its settings and an ORM: the Connect
+ * services (Connect, gRPC, gRPC-Web on h2c and HTTP/1.1), reflection,
+ * /healthz and /metrics on one port. main.ts runs it as a process; tests run
+ * it in-process on port 0.
+ */
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { systemClock, type Clock } from "./app/clock.js";
+import { createDualProtocolServer } from "./adapters/http/dual-protocol-server.js";
+import { createOpsRoutes, send } from "./adapters/http/ops-routes.js";
+import { createPgAuthenticator } from "./adapters/postgres/pg-authenticator.js";
+import type { Orm } from "./adapters/postgres/orm.js";
+import { errorMappingInterceptor } from "./adapters/rpc/error-mapping.js";
+import { metricsInterceptor } from "./adapters/rpc/metrics-interceptor.js";
+import { registerRoutes } from "./adapters/rpc/routes.js";
+import type { ControlPlaneConfig } from "./config.js";
+
+export interface ControlPlaneServer {
+  readonly port: number;
+  /** http://host:port, for clients on this machine. */
+  readonly url: string;
+  /** Stops accepting calls, waits for in-flight ones (up to the grace period), closes. */
+  close(): Promise<void>;
+}
+
+export interface ControlPlaneServerOptions {
+  readonly config: ControlPlaneConfig;
+  readonly orm: Orm;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+export async function startControlPlaneServer(options: ControlPlaneServerOptions): Promise<ControlPlaneServer> {
+  const { config, orm, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let draining = false;
+
+  const auth = createPgAuthenticator({ orm, clock, adminToken: config.adminToken });
+  const rpc = connectNodeAdapter({
+    routes: (router) => registerRoutes(router, { orm, logger, clock, auth }),
+    // Errors are mapped first (innermost) so metrics count the final code.
+    interceptors: [metricsInterceptor(registry), errorMappingInterceptor(logger)],
+    fallback: (_req, res) => send(res, 404, "application/json", JSON.stringify({ error: "not found" })),
+  });
+  const ops = createOpsRoutes({
+    registry,
+    isDraining: () => draining,
+    checks: [{ name: "postgres", check: async () => void (await orm.em.fork().execute("select 1")) }],
+  });
+
+  const server = createDualProtocolServer((req, res) => {
+    if (!ops(req, res)) rpc(req, res);
+  });
+  const port = await server.listen(config.port, config.host);
+  const shownHost = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  return {
+    port,
+    url: `http://${shownHost}:${port}`,
+    async close() {
+      draining = true;
+      await server.close(config.shutdownGraceMs);
+    },
+  };
+}
