@@ -38,10 +38,11 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let draining = false;
+  const shutdown = new AbortController();
 
   const auth = createPgAuthenticator({ orm, clock, adminToken: config.adminToken });
   const rpc = connectNodeAdapter({
-    routes: (router) => registerRoutes(router, { orm, logger, clock, auth }),
+    routes: (router) => registerRoutes(router, { orm, logger, clock, auth, shutdown: shutdown.signal }),
     // Errors are mapped first (innermost) so metrics count the final code.
     interceptors: [metricsInterceptor(registry), errorMappingInterceptor(logger)],
     fallback: (_req, res) => send(res, 404, "application/json", JSON.stringify({ error: "not found" })),
@@ -62,6 +63,7 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
     url: `http://${shownHost}:${port}`,
     async close() {
       draining = true;
+      shutdown.abort();
       await server.close(config.shutdownGraceMs);
     },
   };

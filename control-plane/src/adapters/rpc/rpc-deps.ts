@@ -13,4 +13,6 @@ export interface RpcDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly auth: Authenticator;
+  /** Aborted when the server starts shutting down: long streams end cleanly then. */
+  readonly shutdown: AbortSignal;
 }
