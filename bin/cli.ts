@@ -16,6 +16,10 @@ const commands: Record<string, Command> = {
     summary: "serve JobService, BillingService, AdminService and AgentService (CONTROL_PLANE_PORT, default 7070)",
     run: async (argv) => (await import("../control-plane/src/main.js")).runControlPlane(argv),
   },
+  admin: {
+    summary: "operator commands on DATABASE_URL: create-org --name N --plan P --credits C, create-key, revoke-key, top-up, create-agent-token",
+    run: async (argv) => (await import("../control-plane/src/admin-main.js")).runAdmin(argv),
+  },
   migrate: {
     summary: "apply the database migrations to DATABASE_URL (a second run is a no-op)",
     run: async (argv) => (await import("../control-plane/src/migrate-main.js")).runMigrate(argv),

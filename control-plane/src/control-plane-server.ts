@@ -11,6 +11,7 @@ import { systemClock, type Clock } from "./app/clock.js";
 import { createDualProtocolServer } from "./adapters/http/dual-protocol-server.js";
 import { createOpsRoutes, send } from "./adapters/http/ops-routes.js";
 import { createPgAuthenticator } from "./adapters/postgres/pg-authenticator.js";
+import { createPgRateLimiter } from "./adapters/postgres/pg-rate-limiter.js";
 import type { Orm } from "./adapters/postgres/orm.js";
 import { errorMappingInterceptor } from "./adapters/rpc/error-mapping.js";
 import { metricsInterceptor } from "./adapters/rpc/metrics-interceptor.js";
@@ -40,7 +41,7 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
   let draining = false;
   const shutdown = new AbortController();
 
-  const auth = createPgAuthenticator({ orm, clock, adminToken: config.adminToken });
+  const auth = createPgAuthenticator({ orm, clock, rateLimiter: createPgRateLimiter(orm), adminToken: config.adminToken });
   const rpc = connectNodeAdapter({
     routes: (router) => registerRoutes(router, { orm, logger, clock, auth, shutdown: shutdown.signal }),
     // Errors are mapped first (innermost) so metrics count the final code.

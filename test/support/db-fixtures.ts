@@ -3,6 +3,8 @@
  * credits, a job type, an agent. Plain SQL so they do not depend on the code
  * they set the stage for.
  */
+import { SCOPES } from "../../control-plane/src/app/principal.js";
+import { generateApiKey } from "../../control-plane/src/domain/api-key-format.js";
 import { newId } from "../../control-plane/src/domain/ids.js";
 import type { Orm } from "../../control-plane/src/adapters/postgres/orm.js";
 
@@ -65,4 +67,32 @@ export async function seedAgent(orm: Orm, jobTypes: readonly string[]): Promise<
       jobTypes,
     ]);
   return id;
+}
+
+export interface SeedApiKeyOptions {
+  readonly scopes?: readonly string[];
+  readonly testMode?: boolean;
+  readonly expiresAt?: Date;
+}
+
+/** Inserts an API key for `orgId` (all scopes by default) and returns its secret and id. */
+export async function seedApiKey(
+  orm: Orm,
+  orgId: string,
+  options: SeedApiKeyOptions = {},
+): Promise<{ secret: string; keyId: string }> {
+  const key = generateApiKey(options.testMode ? "test" : "live");
+  const keyId = newId("key");
+  await orm.em
+    .fork()
+    .execute("insert into api_keys (id, org_id, hash, prefix, scopes, test_mode, expires_at) values (?, ?, ?, ?, array[?]::text[], ?, ?)", [
+      keyId,
+      orgId,
+      key.hash,
+      key.prefix,
+      [...(options.scopes ?? SCOPES)],
+      options.testMode ?? false,
+      options.expiresAt ?? null,
+    ]);
+  return { secret: key.secret, keyId };
 }
