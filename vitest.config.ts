@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{control-plane,agent,gateway,test}/**/*.test.ts"],
+          include: ["{control-plane,agent,gateway,test,proto}/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.e2e.test.ts", "**/node_modules/**"],
         },
       },
