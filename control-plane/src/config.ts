@@ -12,6 +12,12 @@ export interface ControlPlaneConfig {
   readonly logLevel: string;
   /** Bearer token for AdminService; admin calls are refused while unset. */
   readonly adminToken: string | undefined;
+  /**
+   * Period of the event sequencer's and event feed's fallback pass. NOTIFY
+   * wakes both at once; this only bounds the delay when a notification was
+   * lost (listener reconnecting) or an instance died before sequencing its rows.
+   */
+  readonly sequencerIntervalMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/jobplane";
@@ -26,6 +32,7 @@ export function readControlPlaneConfig(env: Record<string, string | undefined>):
     shutdownGraceMs: intSetting(env, "JOBPLANE_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     logLevel: env.LOG_LEVEL || "info",
     adminToken: env.JOBPLANE_ADMIN_TOKEN || undefined,
+    sequencerIntervalMs: intSetting(env, "JOBPLANE_SEQUENCER_INTERVAL_MS", 1000, 10, 600_000),
   };
 }
 

@@ -10,6 +10,10 @@
  *   stream JOBPLANE_DLQ       limits       jobplane.dlq.<type>               the dead-lettered DispatchMessage
  *   stream JOBPLANE_ADVISORIES limits      $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<dispatch stream>.>
  *   core   jobplane.agents.<agentId>.control   cancel pushes between control-plane instances
+ *
+ * Consumers: one durable pull consumer per job type on JOBPLANE_DISPATCH
+ * (dispatchConsumer), and the control plane's durable `dead_letter` on
+ * JOBPLANE_ADVISORIES (deadLetterConsumer).
  */
 import { createHash } from "node:crypto";
 
@@ -32,10 +36,29 @@ export interface NatsNames {
   /** The durable pull consumer shared by every agent of a job type. */
   dispatchConsumer(type: string): string;
   agentControlSubject(agentId: string): string;
+  /** The control plane's durable consumer of the advisory stream (dead-lettering). */
+  readonly deadLetterConsumer: string;
 }
 
 /** Header that carries the event type (e.g. "job.completed") on JOBPLANE_EVENTS messages. */
 export const EVENT_TYPE_HEADER = "Jobplane-Event-Type";
+
+/**
+ * Headers on a JOBPLANE_DLQ message (its body is the original DispatchMessage):
+ * where it came from and how often JetStream tried to deliver it.
+ */
+export const DLQ_HEADERS = {
+  /** The dispatch message's id, `<jobId>:<attempt>`. */
+  originalMsgId: "Jobplane-Dlq-Original-Msg-Id",
+  /** The subject it was published to, jobplane.dispatch.<type>. */
+  originalSubject: "Jobplane-Dlq-Original-Subject",
+  /** Its sequence in the dispatch stream. */
+  streamSeq: "Jobplane-Dlq-Stream-Seq",
+  /** The consumer that exhausted its deliveries. */
+  consumer: "Jobplane-Dlq-Consumer",
+  /** How many times it was delivered. */
+  deliveries: "Jobplane-Dlq-Deliveries",
+} as const;
 
 /**
  * @param prefix e.g. "t1a2b3c4" → subjects "t1a2b3c4.jobplane…", streams
@@ -65,5 +88,6 @@ export function natsNames(prefix = ""): NatsNames {
       return `dispatch_${type.replace(/[^A-Za-z0-9_-]/g, "_")}_${digest}`;
     },
     agentControlSubject: (agentId) => `${s}jobplane.agents.${agentId}.control`,
+    deadLetterConsumer: "dead_letter",
   };
 }

@@ -44,7 +44,10 @@ export async function seedJobType(orm: Orm, options: SeedJobTypeOptions = {}): P
     .fork()
     .execute(
       `insert into job_types (name, max_execution_seconds, queue_ttl_seconds, base_credits, credits_per_second, allowed_plans)
-       values (?, ?, ?, ?, ?, array['free', 'pro'])`,
+       values (?, ?, ?, ?, ?, array['free', 'pro'])
+       on conflict (name) do update set max_execution_seconds = excluded.max_execution_seconds,
+         queue_ttl_seconds = excluded.queue_ttl_seconds, base_credits = excluded.base_credits,
+         credits_per_second = excluded.credits_per_second, allowed_plans = excluded.allowed_plans, updated_at = now()`,
       [
         name,
         options.maxExecutionSeconds ?? 60,

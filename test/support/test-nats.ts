@@ -7,15 +7,26 @@
 import { randomBytes } from "node:crypto";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { natsNames, type NatsNames } from "../../proto/nats/names.js";
 
 export const TEST_NATS_URL = process.env.NATS_URL || "nats://127.0.0.1:4222";
 
 export interface TestNats {
   readonly url: string;
-  /** Prefix for stream names, e.g. "T_1a2b3c4d_" (upper case, as stream names go). */
+  /** Prefix for stream names, e.g. "T_1A2B3C4D_" (upper case, as stream names go). */
   readonly streamPrefix: string;
-  /** Prefix for subjects, e.g. "t1a2b3c4d." — put it before every subject. */
+  /** Prefix for subjects, e.g. "t1A2B3C4D." — put it before every subject. */
   readonly subjectPrefix: string;
+  /**
+   * The natsNames() / JOBPLANE_NATS_PREFIX prefix, e.g. "T_1A2B3C4D": the
+   * streams it makes start with streamPrefix, so cleanup() removes them.
+   */
+  readonly prefix: string;
+  /**
+   * jobplane's stream, subject and consumer names under this test's prefix
+   * (streams "T_1A2B3C4D_JOBPLANE_…", removed by cleanup()).
+   */
+  readonly names: NatsNames;
   /** A connection for the test's own use; closed by cleanup(). */
   readonly nc: NatsConnection;
   /** Deletes the test's streams and closes the connection. */
@@ -23,13 +34,17 @@ export interface TestNats {
 }
 
 export async function createTestNats(): Promise<TestNats> {
-  const id = randomBytes(4).toString("hex");
+  // Upper-case hex: natsNames() upper-cases the prefix of stream names, and
+  // cleanup() must recognise them by streamPrefix.
+  const id = randomBytes(4).toString("hex").toUpperCase();
   const streamPrefix = `T_${id}_`;
   const nc = await connect({ servers: TEST_NATS_URL, name: `test-${id}` });
   return {
     url: TEST_NATS_URL,
     streamPrefix,
     subjectPrefix: `t${id}.`,
+    prefix: `T_${id}`,
+    names: natsNames(`T_${id}`),
     nc,
     async cleanup() {
       await deleteStreams(nc, (name) => name.startsWith(streamPrefix));

@@ -14,6 +14,7 @@ const TABLES = [
   "jobs",
   "orgs",
   "plans",
+  "rate_limits",
   "webhook_deliveries",
   "webhook_endpoints",
 ];
@@ -63,7 +64,12 @@ describe("migrate (jobplane migrate)", () => {
     db = await createTestDatabase();
     const orm = await createOrm(db.url, { poolSize: 2 });
     try {
-      expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe("");
+      // Notify triggers (event sequencing, dispatch nudges) live only in the
+      // migrations: entities do not model triggers, so the diff would drop them.
+      const diff = (await orm.schema.getUpdateSchemaSQL({ wrap: false }))
+        .split("\n")
+        .filter((line) => line.trim() !== "" && !/^drop (trigger|function) if exists "\w*notify\w*"/.test(line));
+      expect(diff).toEqual([]);
     } finally {
       await orm.close();
     }

@@ -1,8 +1,84 @@
-/** JobService handlers. (Stub: methods answer Unimplemented until implemented.) */
-import type { ServiceImpl } from "@connectrpc/connect";
+/**
+ * JobService over Connect: authenticate with the scope the call needs
+ * (jobs:write to submit, cancel and retry; jobs:read for the rest), hand the
+ * request to its use case in app/, render the result with jobToProto.
+ * Errors are not caught here: the error-mapping interceptor turns
+ * DomainErrors into ConnectErrors with their ErrorDetail, and anything else
+ * into INTERNAL_ERROR. WatchJob / WatchJobs live in job-watch-service.ts.
+ */
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { JobService } from "../../../../proto/gen/jobplane/v1/job_service_pb.js";
+import { noAfterCommit, type AfterCommit } from "../../app/after-commit.js";
+import { cancelJob } from "../../app/cancel-job.js";
+import { getJob } from "../../app/get-job.js";
+import { listJobTypes } from "../../app/job-catalog.js";
+import { listJobs } from "../../app/list-jobs.js";
+import { createParamsValidatorCache } from "../../app/params-validator-cache.js";
+import type { Principal, Scope } from "../../app/principal.js";
+import { retryJob } from "../../app/retry-job.js";
+import { submitJob } from "../../app/submit-job.js";
+import { createPgJobCatalog } from "../postgres/pg-job-catalog.js";
+import { createPgJobLister } from "../postgres/pg-job-lister.js";
+import { createPgJobStore } from "../postgres/pg-job-store.js";
+import { listQueryFromProto, submitCommandFromProto } from "./job-requests.js";
+import { jobToProto } from "./job-to-proto.js";
+import { jobTypeToProto } from "./job-type-proto.js";
+import { createJobWatchHandlers } from "./job-watch-service.js";
 import type { RpcDeps } from "./rpc-deps.js";
 
-export function createJobService(_deps: RpcDeps): Partial<ServiceImpl<typeof JobService>> {
-  return {};
+/**
+ * The after-commit effects (dispatch fast path, agent notices) when the
+ * composition root provides them; until then the background passes pick the
+ * work up, which the AfterCommit contract allows.
+ */
+function afterCommitOf(deps: RpcDeps): AfterCommit {
+  return (deps as RpcDeps & { readonly afterCommit?: AfterCommit }).afterCommit ?? noAfterCommit;
+}
+
+export function createJobService(deps: RpcDeps): Partial<ServiceImpl<typeof JobService>> {
+  const jobs = createPgJobStore(deps.orm);
+  const catalog = createPgJobCatalog(deps.orm);
+  const lister = createPgJobLister(deps.orm);
+  const afterCommit = afterCommitOf(deps);
+  // One cache per service instance: compiled schemas are reused across calls.
+  const validators = createParamsValidatorCache();
+  const caller = (ctx: HandlerContext, scope: Scope): Promise<Principal> =>
+    deps.auth.authenticate(ctx.requestHeader.get("authorization"), scope);
+
+  return {
+    async submitJob(req, ctx) {
+      const principal = await caller(ctx, "jobs:write");
+      const outcome = await submitJob({ jobs, catalog, validators, afterCommit }, principal, submitCommandFromProto(req));
+      return { job: jobToProto(outcome.job), deduplicated: outcome.deduplicated };
+    },
+
+    async getJob(req, ctx) {
+      const principal = await caller(ctx, "jobs:read");
+      return { job: jobToProto(await getJob(jobs, principal.orgId, req.id)) };
+    },
+
+    async listJobs(req, ctx) {
+      const principal = await caller(ctx, "jobs:read");
+      const page = await listJobs(lister, principal.orgId, listQueryFromProto(req));
+      return { jobs: page.jobs.map(jobToProto), nextCursor: page.nextCursor };
+    },
+
+    async cancelJob(req, ctx) {
+      const principal = await caller(ctx, "jobs:write");
+      return { job: jobToProto(await cancelJob({ jobs, afterCommit }, principal.orgId, req.id)) };
+    },
+
+    async retryJob(req, ctx) {
+      const principal = await caller(ctx, "jobs:write");
+      return { job: jobToProto(await retryJob({ jobs, catalog, afterCommit }, principal.orgId, req.id)) };
+    },
+
+    async listJobTypes(_req, ctx) {
+      const principal = await caller(ctx, "jobs:read");
+      const types = await listJobTypes(catalog, principal.plan.name);
+      return { jobTypes: types.map(jobTypeToProto) };
+    },
+
+    ...createJobWatchHandlers(deps),
+  };
 }

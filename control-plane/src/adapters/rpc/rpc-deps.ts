@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { Clock } from "../../app/clock.js";
+import type { EventFeed } from "../../app/event-feed.js";
 import type { Authenticator } from "../../app/principal.js";
 import type { Orm } from "../postgres/orm.js";
 
@@ -15,4 +16,6 @@ export interface RpcDeps {
   readonly auth: Authenticator;
   /** Aborted when the server starts shutting down: long streams end cleanly then. */
   readonly shutdown: AbortSignal;
+  /** The org's job events, replayed and live, for the Watch streams. */
+  readonly events: EventFeed;
 }

@@ -11,6 +11,7 @@ import { JobEvent } from "./job-event.js";
 import { JobType } from "./job-type.js";
 import { Org } from "./org.js";
 import { Plan } from "./plan.js";
+import { RateLimit } from "./rate-limit.js";
 import { WebhookDelivery } from "./webhook-delivery.js";
 import { WebhookEndpoint } from "./webhook-endpoint.js";
 
@@ -26,4 +27,5 @@ export const ALL_ENTITIES = [
   CreditLedgerEntry,
   WebhookEndpoint,
   WebhookDelivery,
+  RateLimit,
 ] as const;

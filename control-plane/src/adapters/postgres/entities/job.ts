@@ -78,6 +78,29 @@ export const Job = defineEntity({
       expression: "create index jobs_org_listing_idx on jobs (org_id, created_at desc, id desc)",
     },
   ],
+  // NOTIFY jobplane_dispatch (Migration20261129000500_dispatch_notify), declared
+  // so the schema diff knows them; raw DDL is matched by name, not compared.
+  triggers: [
+    {
+      name: "jobs_notify_dispatch_inserted",
+      timing: "after",
+      events: ["insert"],
+      forEach: "statement",
+      expression:
+        "create trigger jobs_notify_dispatch_inserted after insert on jobs for each statement execute function jobplane_notify_dispatch()",
+    },
+    {
+      name: "jobs_notify_dispatch_status",
+      timing: "after",
+      events: ["update"],
+      forEach: "row",
+      expression:
+        "create trigger jobs_notify_dispatch_status after update of status on jobs for each row " +
+        "when (old.status is distinct from new.status and (new.status = 'waiting' or " +
+        "(old.status in ('dispatched', 'running') and new.status not in ('dispatched', 'running')))) " +
+        "execute function jobplane_notify_dispatch()",
+    },
+  ],
   uniques: [
     {
       name: "jobs_org_idempotency_key_uniq",

@@ -6,7 +6,15 @@
  */
 import type { MigrationObject } from "@mikro-orm/core";
 import { Migration20260601000000_initial } from "./Migration20260601000000_initial.js";
+import { Migration20261129000000_rate_limits } from "./Migration20261129000000_rate_limits.js";
+import { Migration20261129000100_job_type_catalog } from "./Migration20261129000100_job_type_catalog.js";
+import { Migration20261129000200_event_sequencing } from "./Migration20261129000200_event_sequencing.js";
+import { Migration20261129000500_dispatch_notify } from "./Migration20261129000500_dispatch_notify.js";
 
 export const MIGRATIONS: readonly MigrationObject[] = [
   { name: "Migration20260601000000_initial", class: Migration20260601000000_initial },
+  { name: "Migration20261129000000_rate_limits", class: Migration20261129000000_rate_limits },
+  { name: "Migration20261129000100_job_type_catalog", class: Migration20261129000100_job_type_catalog },
+  { name: "Migration20261129000200_event_sequencing", class: Migration20261129000200_event_sequencing },
+  { name: "Migration20261129000500_dispatch_notify", class: Migration20261129000500_dispatch_notify },
 ];
