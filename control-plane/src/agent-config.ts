@@ -6,7 +6,7 @@
  * every interval, the sweeper gives up after the timeout; the timeout must
  * cover several intervals so one late heartbeat does not kill a job.
  */
-import { intSetting } from "./config.js";
+import { intSetting } from "./env-settings.js";
 
 /** What Register hands each agent, and what its session applies. */
 export interface AgentSessionSettings {

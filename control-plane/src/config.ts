@@ -12,6 +12,15 @@ export interface ControlPlaneConfig {
   readonly logLevel: string;
   /** Bearer token for AdminService; admin calls are refused while unset. */
   readonly adminToken: string | undefined;
+  /** JetStream side: streams, dispatcher, relay, dead-lettering. */
+  readonly dispatch: DispatchPlaneConfig;
+  /**
+   * JOBPLANE_DISPATCHER=off runs this instance without a dispatcher (an API-only
+   * instance); others must dispatch. Default on.
+   */
+  readonly dispatcherEnabled: boolean;
+  /** Agent protocol and sweeper. */
+  readonly agents: AgentConfig;
   /**
    * Period of the event sequencer's and event feed's fallback pass. NOTIFY
    * wakes both at once; this only bounds the delay when a notification was
@@ -19,6 +28,12 @@ export interface ControlPlaneConfig {
    */
   readonly sequencerIntervalMs: number;
 }
+
+import { readAgentConfig, type AgentConfig } from "./agent-config.js";
+import { readDispatchPlaneConfig, type DispatchPlaneConfig } from "./dispatch-config.js";
+import { intSetting } from "./env-settings.js";
+
+export { intSetting };
 
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/jobplane";
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -32,23 +47,17 @@ export function readControlPlaneConfig(env: Record<string, string | undefined>):
     shutdownGraceMs: intSetting(env, "JOBPLANE_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     logLevel: env.LOG_LEVEL || "info",
     adminToken: env.JOBPLANE_ADMIN_TOKEN || undefined,
+    dispatch: readDispatchPlaneConfig(env),
+    dispatcherEnabled: onOff(env, "JOBPLANE_DISPATCHER", true),
+    agents: readAgentConfig(env),
     sequencerIntervalMs: intSetting(env, "JOBPLANE_SEQUENCER_INTERVAL_MS", 1000, 10, 600_000),
   };
 }
 
-/** Reads an integer setting, failing with the variable's name when it is not one. */
-export function intSetting(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name];
+function onOff(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
+  if (["on", "true", "1"].includes(raw)) return true;
+  if (["off", "false", "0"].includes(raw)) return false;
+  throw new Error(`${name} must be on or off, got "${env[name]}"`);
 }

@@ -16,7 +16,7 @@
  *   JOBPLANE_EVENTS_MAX_AGE_MS        JOBPLANE_EVENTS retention (default 7 days)
  *   JOBPLANE_NATS_REPLICAS            replicas of each stream (default 1)
  */
-import { intSetting } from "./config.js";
+import { intSetting } from "./env-settings.js";
 
 export interface DispatchPlaneConfig {
   readonly natsPrefix: string;

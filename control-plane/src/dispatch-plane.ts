@@ -53,6 +53,8 @@ export interface DispatchPlaneOptions {
    * the transitions this module applies (dead-lettering, redrive).
    */
   readonly afterCommit?: AfterCommit;
+  /** False runs no dispatcher loop on this instance (API-only instances, API tests). Default true. */
+  readonly dispatching?: boolean;
   /** Where to register the dispatch, relay and dead-letter metrics (the process's /metrics registry). */
   readonly registry?: Registry;
 }
@@ -114,17 +116,19 @@ export async function startDispatchPlane(options: DispatchPlaneOptions): Promise
     });
     const nudge = dispatchAfterCommit(dispatcher);
     const afterCommit = combineAfterCommit(nudge, options.afterCommit ?? noAfterCommit);
-    const dispatchListener = createPgListener({
-      databaseUrl: options.databaseUrl,
-      channel: DISPATCH_CHANNEL,
-      logger,
-      onNotify: () => dispatcher.nudge(),
-      onListening: () => dispatcher.nudge(),
-    });
-    await dispatchListener.start();
-    stops.push(() => dispatchListener.stop());
-    dispatcher.start();
-    stops.push(() => dispatcher.stop());
+    if (options.dispatching ?? true) {
+      const dispatchListener = createPgListener({
+        databaseUrl: options.databaseUrl,
+        channel: DISPATCH_CHANNEL,
+        logger,
+        onNotify: () => dispatcher.nudge(),
+        onListening: () => dispatcher.nudge(),
+      });
+      await dispatchListener.start();
+      stops.push(() => dispatchListener.stop());
+      dispatcher.start();
+      stops.push(() => dispatcher.stop());
+    }
 
     const relay = createOutboxRelay({
       store: createPgOutboxStore(orm),

@@ -64,7 +64,7 @@ describe("jobplane control-plane", () => {
 
     const h1 = await fetch(`${url}/healthz`);
     expect(h1.status).toBe(200);
-    expect(await h1.json()).toEqual({ status: "ok", checks: { postgres: "ok" } });
+    expect(await h1.json()).toEqual({ status: "ok", checks: { postgres: "ok", nats: "ok" } });
     const h2 = await h2Get(url, "/healthz");
     expect(h2.status).toBe(200);
 

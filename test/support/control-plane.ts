@@ -11,12 +11,15 @@ import type { Clock } from "../../control-plane/src/app/clock.js";
 import { createOrm, type Orm } from "../../control-plane/src/adapters/postgres/orm.js";
 import { readControlPlaneConfig } from "../../control-plane/src/config.js";
 import { startControlPlaneServer } from "../../control-plane/src/control-plane-server.js";
+import { createTestNats, type TestNats } from "./test-nats.js";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
 export interface TestControlPlane {
   readonly url: string;
   readonly orm: Orm;
+  /** This instance's NATS prefix and connection (pass to a second instance to share them). */
+  readonly nats: TestNats;
   /**
    * A client for `service`, sending `Authorization: Bearer <bearer>` when
    * given. protocol: "connect" over HTTP/1.1 (default), "grpc" over h2c.
@@ -30,10 +33,21 @@ export interface StartTestControlPlaneOptions {
   readonly clock?: Clock;
   readonly env?: Record<string, string>;
   readonly poolSize?: number;
+  /**
+   * Run the dispatcher (WAITING jobs get published and become DISPATCHED).
+   * Off by default: API tests then see jobs stay WAITING, as before dispatch existed.
+   */
+  readonly dispatching?: boolean;
+  /** Share another instance's NATS prefix (two instances, one cluster); default: a fresh prefix. */
+  readonly nats?: TestNats;
 }
 
 export async function startTestControlPlane(options: StartTestControlPlaneOptions): Promise<TestControlPlane> {
+  const nats = options.nats ?? (await createTestNats());
   const config = readControlPlaneConfig({
+    NATS_URL: nats.url,
+    JOBPLANE_NATS_PREFIX: nats.prefix,
+    JOBPLANE_DISPATCHER: options.dispatching ? "on" : "off",
     DATABASE_URL: options.databaseUrl,
     CONTROL_PLANE_PORT: "0",
     CONTROL_PLANE_HOST: "127.0.0.1",
@@ -45,9 +59,11 @@ export async function startTestControlPlane(options: StartTestControlPlaneOption
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const server = await startControlPlaneServer({ config, orm, logger, ...(options.clock ? { clock: options.clock } : {}) });
   const sessions: Http2SessionManager[] = [];
+  let closed = false;
   return {
     url: server.url,
     orm,
+    nats,
     client(service, bearer, protocol = "connect") {
       const auth: Interceptor = (next) => (req) => {
         if (bearer) req.header.set("authorization", `Bearer ${bearer}`);
@@ -61,9 +77,12 @@ export async function startTestControlPlane(options: StartTestControlPlaneOption
       return createClient(service, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [auth] }));
     },
     async close() {
+      if (closed) return;
+      closed = true;
       for (const s of sessions) s.abort();
       await server.close();
       await orm.close();
+      if (!options.nats) await nats.cleanup();
     },
   };
 }

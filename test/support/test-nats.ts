@@ -47,6 +47,8 @@ export async function createTestNats(): Promise<TestNats> {
     names: natsNames(`T_${id}`),
     nc,
     async cleanup() {
+      // Idempotent: a test may clean up early and its afterEach again.
+      if (nc.isClosed()) return;
       await deleteStreams(nc, (name) => name.startsWith(streamPrefix));
       await nc.close();
     },

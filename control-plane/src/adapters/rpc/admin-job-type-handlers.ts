@@ -21,6 +21,8 @@ export function createJobTypeAdminHandlers(deps: RpcDeps): Partial<Pick<ServiceI
       await deps.auth.authenticateAdmin(ctx.requestHeader.get("authorization"));
       if (req.jobType === undefined) throw validationError([{ path: "/jobType", description: "is required" }]);
       const stored = await upsertJobType(catalog, jobTypeFromProto(req.jobType), "/jobType");
+      // Agents of a new type bind to its dispatch consumer; make it exist now.
+      await deps.dispatch.ensureJobTypeConsumer(stored.name);
       return { jobType: jobTypeToProto(stored) };
     },
   };

@@ -16,6 +16,7 @@ import type { AdminService } from "../../../../proto/gen/jobplane/v1/admin_servi
 import { bearerCredential } from "../../domain/api-key-format.js";
 import { forbidden, notFound, unauthorized, validationError, type Violation } from "../../domain/domain-error.js";
 import { createPgAdminStore } from "../postgres/pg-admin-store.js";
+import { createRedriveHandlers } from "./admin-redrive-handlers.js";
 import { createJobTypeAdminHandlers } from "./admin-job-type-handlers.js";
 import { apiKeyToProto, scopesFromProto } from "./api-key-proto.js";
 import type { RpcDeps } from "./rpc-deps.js";
@@ -72,6 +73,7 @@ export function createAdminService(deps: RpcDeps): Partial<ServiceImpl<typeof Ad
 
   return {
     ...createJobTypeAdminHandlers(deps),
+    ...createRedriveHandlers(deps),
 
     async createOrg(req, ctx) {
       await requireAdmin(ctx);

@@ -8,7 +8,6 @@
  */
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { JobService } from "../../../../proto/gen/jobplane/v1/job_service_pb.js";
-import { noAfterCommit, type AfterCommit } from "../../app/after-commit.js";
 import { cancelJob } from "../../app/cancel-job.js";
 import { getJob } from "../../app/get-job.js";
 import { listJobTypes } from "../../app/job-catalog.js";
@@ -26,20 +25,11 @@ import { jobTypeToProto } from "./job-type-proto.js";
 import { createJobWatchHandlers } from "./job-watch-service.js";
 import type { RpcDeps } from "./rpc-deps.js";
 
-/**
- * The after-commit effects (dispatch fast path, agent notices) when the
- * composition root provides them; until then the background passes pick the
- * work up, which the AfterCommit contract allows.
- */
-function afterCommitOf(deps: RpcDeps): AfterCommit {
-  return (deps as RpcDeps & { readonly afterCommit?: AfterCommit }).afterCommit ?? noAfterCommit;
-}
-
 export function createJobService(deps: RpcDeps): Partial<ServiceImpl<typeof JobService>> {
   const jobs = createPgJobStore(deps.orm);
   const catalog = createPgJobCatalog(deps.orm);
   const lister = createPgJobLister(deps.orm);
-  const afterCommit = afterCommitOf(deps);
+  const afterCommit = deps.afterCommit;
   // One cache per service instance: compiled schemas are reused across calls.
   const validators = createParamsValidatorCache();
   const caller = (ctx: HandlerContext, scope: Scope): Promise<Principal> =>

@@ -8,6 +8,7 @@ import { AgentService } from "../../../../proto/gen/jobplane/v1/agent_service_pb
 import { BillingService } from "../../../../proto/gen/jobplane/v1/billing_service_pb.js";
 import { JobService } from "../../../../proto/gen/jobplane/v1/job_service_pb.js";
 import { createAdminService } from "./admin-service.js";
+import { createAgentService } from "./agent-service.js";
 import { createBillingService } from "./billing-service.js";
 import { createJobService } from "./job-service.js";
 import { registerReflection } from "./reflection-service.js";
@@ -19,7 +20,6 @@ export function registerRoutes(router: ConnectRouter, deps: RpcDeps): void {
   router.service(JobService, createJobService(deps));
   router.service(BillingService, createBillingService(deps));
   router.service(AdminService, createAdminService(deps));
-  // AgentService arrives with the dispatch issue; until then every method answers Unimplemented.
-  router.service(AgentService, {});
+  router.service(AgentService, createAgentService(deps));
   registerReflection(router, SERVED_SERVICES);
 }

@@ -4,10 +4,21 @@
  * the time.
  */
 import type { Logger } from "pino";
+import type { AfterCommit } from "../../app/after-commit.js";
+import type { AgentControlBus } from "../../app/agent-control.js";
 import type { Clock } from "../../app/clock.js";
 import type { EventFeed } from "../../app/event-feed.js";
 import type { Authenticator } from "../../app/principal.js";
+import type { AgentSessionSettings } from "../../agent-config.js";
+import type { RedriveFilter, RedriveResult } from "../nats/dead-letter-redrive.js";
 import type { Orm } from "../postgres/orm.js";
+
+/** The JetStream operations admin calls need. */
+export interface DispatchAdmin {
+  /** Creates or updates the dispatch consumer of a (new) job type. */
+  ensureJobTypeConsumer(type: string): Promise<void>;
+  redriveDeadLetters(filter: RedriveFilter): Promise<RedriveResult>;
+}
 
 export interface RpcDeps {
   readonly orm: Orm;
@@ -18,4 +29,10 @@ export interface RpcDeps {
   readonly shutdown: AbortSignal;
   /** The org's job events, replayed and live, for the Watch streams. */
   readonly events: EventFeed;
+  /** Effects that leave the database (dispatch nudges, agent notices), run after each commit. */
+  readonly afterCommit: AfterCommit;
+  /** Cancel pushes between control-plane instances. */
+  readonly agentControl: AgentControlBus;
+  readonly agentSettings: AgentSessionSettings;
+  readonly dispatch: DispatchAdmin;
 }

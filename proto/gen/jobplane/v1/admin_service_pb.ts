@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file jobplane/v1/admin_service.proto.
  */
 export const file_jobplane_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9qb2JwbGFuZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEgtqb2JwbGFuZS52MSKPAgoGQXBpS2V5EgoKAmlkGAEgASgJEg4KBm9yZ19pZBgCIAEoCRIOCgZwcmVmaXgYAyABKAkSKAoGc2NvcGVzGAQgAygOMhguam9icGxhbmUudjEuQXBpS2V5U2NvcGUSEQoJdGVzdF9tb2RlGAUgASgIEgwKBG5hbWUYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPwoQQ3JlYXRlT3JnUmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBHBsYW4YAiABKAkSDwoHY3JlZGl0cxgDIAEoAyJWChFDcmVhdGVPcmdSZXNwb25zZRIOCgZvcmdfaWQYASABKAkSDwoHYXBpX2tleRgCIAEoCRIgCgNrZXkYAyABKAsyEy5qb2JwbGFuZS52MS5BcGlLZXkioAEKE0NyZWF0ZUFwaUtleVJlcXVlc3QSDgoGb3JnX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKAoGc2NvcGVzGAMgAygOMhguam9icGxhbmUudjEuQXBpS2V5U2NvcGUSEQoJdGVzdF9tb2RlGAQgASgIEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkkKFENyZWF0ZUFwaUtleVJlc3BvbnNlEg8KB2FwaV9rZXkYASABKAkSIAoDa2V5GAIgASgLMhMuam9icGxhbmUudjEuQXBpS2V5IiEKE1Jldm9rZUFwaUtleVJlcXVlc3QSCgoCaWQYASABKAkiOAoUUmV2b2tlQXBpS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMuam9icGxhbmUudjEuQXBpS2V5IkMKE1RvcFVwQ3JlZGl0c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg4KBmFtb3VudBgCIAEoAxIMCgRtZW1vGAMgASgJIkgKFFRvcFVwQ3JlZGl0c1Jlc3BvbnNlEg8KB2JhbGFuY2UYASABKAMSDAoEaGVsZBgCIAEoAxIRCglhdmFpbGFibGUYAyABKAMiPgoUVXBzZXJ0Sm9iVHlwZVJlcXVlc3QSJgoIam9iX3R5cGUYASABKAsyFC5qb2JwbGFuZS52MS5Kb2JUeXBlIj8KFVVwc2VydEpvYlR5cGVSZXNwb25zZRImCghqb2JfdHlwZRgBIAEoCzIULmpvYnBsYW5lLnYxLkpvYlR5cGUiYwoXQ3JlYXRlQWdlbnRUb2tlblJlcXVlc3QSDAoEbmFtZRgBIAEoCRIRCglqb2JfdHlwZXMYAiADKAkSJwoGbGFiZWxzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCI7ChhDcmVhdGVBZ2VudFRva2VuUmVzcG9uc2USEAoIYWdlbnRfaWQYASABKAkSDQoFdG9rZW4YAiABKAkqxwEKC0FwaUtleVNjb3BlEh0KGUFQSV9LRVlfU0NPUEVfVU5TUEVDSUZJRUQQABIbChdBUElfS0VZX1NDT1BFX0pPQlNfUkVBRBABEhwKGEFQSV9LRVlfU0NPUEVfSk9CU19XUklURRACEh4KGkFQSV9LRVlfU0NPUEVfQklMTElOR19SRUFEEAMSIAocQVBJX0tFWV9TQ09QRV9XRUJIT09LU19XUklURRAEEhwKGEFQSV9LRVlfU0NPUEVfS0VZU19XUklURRAFMpIECgxBZG1pblNlcnZpY2USSgoJQ3JlYXRlT3JnEh0uam9icGxhbmUudjEuQ3JlYXRlT3JnUmVxdWVzdBoeLmpvYnBsYW5lLnYxLkNyZWF0ZU9yZ1Jlc3BvbnNlElMKDENyZWF0ZUFwaUtleRIgLmpvYnBsYW5lLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaIS5qb2JwbGFuZS52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJTCgxSZXZva2VBcGlLZXkSIC5qb2JwbGFuZS52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiEuam9icGxhbmUudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USUwoMVG9wVXBDcmVkaXRzEiAuam9icGxhbmUudjEuVG9wVXBDcmVkaXRzUmVxdWVzdBohLmpvYnBsYW5lLnYxLlRvcFVwQ3JlZGl0c1Jlc3BvbnNlElYKDVVwc2VydEpvYlR5cGUSIS5qb2JwbGFuZS52MS5VcHNlcnRKb2JUeXBlUmVxdWVzdBoiLmpvYnBsYW5lLnYxLlVwc2VydEpvYlR5cGVSZXNwb25zZRJfChBDcmVhdGVBZ2VudFRva2VuEiQuam9icGxhbmUudjEuQ3JlYXRlQWdlbnRUb2tlblJlcXVlc3QaJS5qb2JwbGFuZS52MS5DcmVhdGVBZ2VudFRva2VuUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_jobplane_v1_job]);
+  fileDesc("Ch9qb2JwbGFuZS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEgtqb2JwbGFuZS52MSKPAgoGQXBpS2V5EgoKAmlkGAEgASgJEg4KBm9yZ19pZBgCIAEoCRIOCgZwcmVmaXgYAyABKAkSKAoGc2NvcGVzGAQgAygOMhguam9icGxhbmUudjEuQXBpS2V5U2NvcGUSEQoJdGVzdF9tb2RlGAUgASgIEgwKBG5hbWUYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPwoQQ3JlYXRlT3JnUmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBHBsYW4YAiABKAkSDwoHY3JlZGl0cxgDIAEoAyJWChFDcmVhdGVPcmdSZXNwb25zZRIOCgZvcmdfaWQYASABKAkSDwoHYXBpX2tleRgCIAEoCRIgCgNrZXkYAyABKAsyEy5qb2JwbGFuZS52MS5BcGlLZXkioAEKE0NyZWF0ZUFwaUtleVJlcXVlc3QSDgoGb3JnX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKAoGc2NvcGVzGAMgAygOMhguam9icGxhbmUudjEuQXBpS2V5U2NvcGUSEQoJdGVzdF9tb2RlGAQgASgIEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkkKFENyZWF0ZUFwaUtleVJlc3BvbnNlEg8KB2FwaV9rZXkYASABKAkSIAoDa2V5GAIgASgLMhMuam9icGxhbmUudjEuQXBpS2V5IiEKE1Jldm9rZUFwaUtleVJlcXVlc3QSCgoCaWQYASABKAkiOAoUUmV2b2tlQXBpS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMuam9icGxhbmUudjEuQXBpS2V5IkMKE1RvcFVwQ3JlZGl0c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg4KBmFtb3VudBgCIAEoAxIMCgRtZW1vGAMgASgJIkgKFFRvcFVwQ3JlZGl0c1Jlc3BvbnNlEg8KB2JhbGFuY2UYASABKAMSDAoEaGVsZBgCIAEoAxIRCglhdmFpbGFibGUYAyABKAMiPgoUVXBzZXJ0Sm9iVHlwZVJlcXVlc3QSJgoIam9iX3R5cGUYASABKAsyFC5qb2JwbGFuZS52MS5Kb2JUeXBlIj8KFVVwc2VydEpvYlR5cGVSZXNwb25zZRImCghqb2JfdHlwZRgBIAEoCzIULmpvYnBsYW5lLnYxLkpvYlR5cGUiYwoXQ3JlYXRlQWdlbnRUb2tlblJlcXVlc3QSDAoEbmFtZRgBIAEoCRIRCglqb2JfdHlwZXMYAiADKAkSJwoGbGFiZWxzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCI7ChhDcmVhdGVBZ2VudFRva2VuUmVzcG9uc2USEAoIYWdlbnRfaWQYASABKAkSDQoFdG9rZW4YAiABKAkiSQoZUmVkcml2ZURlYWRMZXR0ZXJzUmVxdWVzdBIMCgR0eXBlGAEgASgJEg8KB2pvYl9pZHMYAiADKAkSDQoFbGltaXQYAyABKA0ikAEKGlJlZHJpdmVEZWFkTGV0dGVyc1Jlc3BvbnNlEi4KCHJlZHJpdmVuGAEgAygLMhwuam9icGxhbmUudjEuQXR0ZW1wdFJlZHJpdmVuEhUKDXN0YWxlX2pvYl9pZHMYAiADKAkSKwoGZmFpbGVkGAMgAygLMhsuam9icGxhbmUudjEuUmVkcml2ZUZhaWx1cmUiMgoPQXR0ZW1wdFJlZHJpdmVuEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNIjEKDlJlZHJpdmVGYWlsdXJlEg4KBmpvYl9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJKscBCgtBcGlLZXlTY29wZRIdChlBUElfS0VZX1NDT1BFX1VOU1BFQ0lGSUVEEAASGwoXQVBJX0tFWV9TQ09QRV9KT0JTX1JFQUQQARIcChhBUElfS0VZX1NDT1BFX0pPQlNfV1JJVEUQAhIeChpBUElfS0VZX1NDT1BFX0JJTExJTkdfUkVBRBADEiAKHEFQSV9LRVlfU0NPUEVfV0VCSE9PS1NfV1JJVEUQBBIcChhBUElfS0VZX1NDT1BFX0tFWVNfV1JJVEUQBTL5BAoMQWRtaW5TZXJ2aWNlEkoKCUNyZWF0ZU9yZxIdLmpvYnBsYW5lLnYxLkNyZWF0ZU9yZ1JlcXVlc3QaHi5qb2JwbGFuZS52MS5DcmVhdGVPcmdSZXNwb25zZRJTCgxDcmVhdGVBcGlLZXkSIC5qb2JwbGFuZS52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiEuam9icGxhbmUudjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USUwoMUmV2b2tlQXBpS2V5EiAuam9icGxhbmUudjEuUmV2b2tlQXBpS2V5UmVxdWVzdBohLmpvYnBsYW5lLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlElMKDFRvcFVwQ3JlZGl0cxIgLmpvYnBsYW5lLnYxLlRvcFVwQ3JlZGl0c1JlcXVlc3QaIS5qb2JwbGFuZS52MS5Ub3BVcENyZWRpdHNSZXNwb25zZRJWCg1VcHNlcnRKb2JUeXBlEiEuam9icGxhbmUudjEuVXBzZXJ0Sm9iVHlwZVJlcXVlc3QaIi5qb2JwbGFuZS52MS5VcHNlcnRKb2JUeXBlUmVzcG9uc2USXwoQQ3JlYXRlQWdlbnRUb2tlbhIkLmpvYnBsYW5lLnYxLkNyZWF0ZUFnZW50VG9rZW5SZXF1ZXN0GiUuam9icGxhbmUudjEuQ3JlYXRlQWdlbnRUb2tlblJlc3BvbnNlEmUKElJlZHJpdmVEZWFkTGV0dGVycxImLmpvYnBsYW5lLnYxLlJlZHJpdmVEZWFkTGV0dGVyc1JlcXVlc3QaJy5qb2JwbGFuZS52MS5SZWRyaXZlRGVhZExldHRlcnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_jobplane_v1_job]);
 
 /**
  * ApiKey describes a key without its secret.
@@ -458,6 +458,132 @@ export const CreateAgentTokenResponseSchema: GenMessage<CreateAgentTokenResponse
   messageDesc(file_jobplane_v1_admin_service, 12);
 
 /**
+ * RedriveDeadLettersRequest selects dead letters; empty fields select all.
+ *
+ * @generated from message jobplane.v1.RedriveDeadLettersRequest
+ */
+export type RedriveDeadLettersRequest = Message<"jobplane.v1.RedriveDeadLettersRequest"> & {
+  /**
+   * Only this job type's dead letters.
+   *
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * Only these jobs' dead letters.
+   *
+   * @generated from field: repeated string job_ids = 2;
+   */
+  jobIds: string[];
+
+  /**
+   * Look at most at this many dead letters; 0 for all.
+   *
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message jobplane.v1.RedriveDeadLettersRequest.
+ * Use `create(RedriveDeadLettersRequestSchema)` to create a new message.
+ */
+export const RedriveDeadLettersRequestSchema: GenMessage<RedriveDeadLettersRequest> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_admin_service, 13);
+
+/**
+ * RedriveDeadLettersResponse says what happened to each dead letter looked at.
+ *
+ * @generated from message jobplane.v1.RedriveDeadLettersResponse
+ */
+export type RedriveDeadLettersResponse = Message<"jobplane.v1.RedriveDeadLettersResponse"> & {
+  /**
+   * Jobs put back to WAITING on a new attempt.
+   *
+   * @generated from field: repeated jobplane.v1.AttemptRedriven redriven = 1;
+   */
+  redriven: AttemptRedriven[];
+
+  /**
+   * Jobs whose dead letter was dropped because the job had moved on.
+   *
+   * @generated from field: repeated string stale_job_ids = 2;
+   */
+  staleJobIds: string[];
+
+  /**
+   * Jobs whose retry was refused (e.g. INSUFFICIENT_CREDITS); their dead letter is kept.
+   *
+   * @generated from field: repeated jobplane.v1.RedriveFailure failed = 3;
+   */
+  failed: RedriveFailure[];
+};
+
+/**
+ * Describes the message jobplane.v1.RedriveDeadLettersResponse.
+ * Use `create(RedriveDeadLettersResponseSchema)` to create a new message.
+ */
+export const RedriveDeadLettersResponseSchema: GenMessage<RedriveDeadLettersResponse> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_admin_service, 14);
+
+/**
+ * AttemptRedriven names a job put back to WAITING.
+ *
+ * @generated from message jobplane.v1.AttemptRedriven
+ */
+export type AttemptRedriven = Message<"jobplane.v1.AttemptRedriven"> & {
+  /**
+   * The job's id.
+   *
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * The new attempt.
+   *
+   * @generated from field: uint32 attempt = 2;
+   */
+  attempt: number;
+};
+
+/**
+ * Describes the message jobplane.v1.AttemptRedriven.
+ * Use `create(AttemptRedrivenSchema)` to create a new message.
+ */
+export const AttemptRedrivenSchema: GenMessage<AttemptRedriven> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_admin_service, 15);
+
+/**
+ * RedriveFailure says why a dead letter stayed.
+ *
+ * @generated from message jobplane.v1.RedriveFailure
+ */
+export type RedriveFailure = Message<"jobplane.v1.RedriveFailure"> & {
+  /**
+   * The job's id.
+   *
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * Why, in words.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message jobplane.v1.RedriveFailure.
+ * Use `create(RedriveFailureSchema)` to create a new message.
+ */
+export const RedriveFailureSchema: GenMessage<RedriveFailure> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_admin_service, 16);
+
+/**
  * ApiKeyScope is one permission an API key may carry.
  *
  * @generated from enum jobplane.v1.ApiKeyScope
@@ -579,6 +705,18 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof CreateAgentTokenRequestSchema;
     output: typeof CreateAgentTokenResponseSchema;
+  },
+  /**
+   * Moves dead-lettered dispatches back: each job still FAILED with
+   * DISPATCH_EXHAUSTED is retried as its next attempt (a new hold); dead
+   * letters whose job moved on are dropped.
+   *
+   * @generated from rpc jobplane.v1.AdminService.RedriveDeadLetters
+   */
+  redriveDeadLetters: {
+    methodKind: "unary";
+    input: typeof RedriveDeadLettersRequestSchema;
+    output: typeof RedriveDeadLettersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_jobplane_v1_admin_service, 0);
