@@ -7,13 +7,19 @@
  *  - and gRPC-Web answers on the same port.
  */
 import { execFile } from "node:child_process";
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-node";
+import { JobStatus } from "../../proto/gen/jobplane/v1/job_pb.js";
+import { JobService } from "../../proto/gen/jobplane/v1/job_service_pb.js";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestNats, type TestNats } from "../support/test-nats.js";
 import { REPO_ROOT, runJobplane, startJobplane, stopAll } from "../support/processes.js";
 
 const exec = promisify(execFile);
 let db: TestDatabase;
+let nats: TestNats;
 let url: string;
 let apiKey: string;
 
@@ -24,12 +30,22 @@ beforeEach(async () => {
   });
   expect(created.code, created.stderr).toBe(0);
   apiKey = JSON.parse(created.stdout).apiKey;
-  const cp = startJobplane(["control-plane"], { DATABASE_URL: db.url, CONTROL_PLANE_PORT: "0", CONTROL_PLANE_HOST: "127.0.0.1" });
+  nats = await createTestNats();
+  const cp = startJobplane(["control-plane"], {
+    DATABASE_URL: db.url,
+    NATS_URL: nats.url,
+    JOBPLANE_NATS_PREFIX: nats.prefix,
+    // No agents here: keep submitted jobs WAITING, as the assertions expect.
+    JOBPLANE_DISPATCHER: "off",
+    CONTROL_PLANE_PORT: "0",
+    CONTROL_PLANE_HOST: "127.0.0.1",
+  });
   url = String((await cp.waitForLog((l) => l.msg === "control plane listening")).url);
 });
 
 afterEach(async () => {
   await stopAll();
+  await nats.cleanup();
   await db.drop();
 });
 
@@ -42,6 +58,18 @@ async function bufCurl(args: string[]): Promise<string> {
 }
 
 describe("one port, every protocol", () => {
+  it("answers gRPC-Web over HTTP/1.1 on the same port", async () => {
+    const auth: Interceptor = (next) => (req) => {
+      req.header.set("authorization", `Bearer ${apiKey}`);
+      return next(req);
+    };
+    const jobs = createClient(JobService, createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [auth] }));
+    const { job } = await jobs.submitJob({ type: "test.echo", params: { via: "grpc-web" } });
+    expect(job?.status).toBe(JobStatus.WAITING);
+    const types = await jobs.listJobTypes({});
+    expect(types.jobTypes.map((t) => t.name)).toContain("test.echo");
+  });
+
   it("lists the services by reflection over h2c", async () => {
     const out = await bufCurl(["--http2-prior-knowledge", "--list-methods", url]);
     for (const method of [

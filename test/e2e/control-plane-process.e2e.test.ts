@@ -7,11 +7,15 @@
 import http2 from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestNats, type TestNats } from "../support/test-nats.js";
 import { runJobplane, startJobplane, stopAll } from "../support/processes.js";
 
 let db: TestDatabase | undefined;
+let nats: TestNats | undefined;
 afterEach(async () => {
   await stopAll();
+  await nats?.cleanup();
+  nats = undefined;
   await db?.drop();
   db = undefined;
 });
@@ -58,7 +62,14 @@ describe("jobplane control-plane", () => {
 
   it("serves /healthz over HTTP/1.1 and h2c on one port and stops on SIGTERM", async () => {
     db = await createTestDatabase();
-    const cp = startJobplane(["control-plane"], { DATABASE_URL: db.url, CONTROL_PLANE_PORT: "0", CONTROL_PLANE_HOST: "127.0.0.1" });
+    nats = await createTestNats();
+    const cp = startJobplane(["control-plane"], {
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      JOBPLANE_NATS_PREFIX: nats.prefix,
+      CONTROL_PLANE_PORT: "0",
+      CONTROL_PLANE_HOST: "127.0.0.1",
+    });
     const listening = await cp.waitForLog((l) => l.msg === "control plane listening");
     const url = String(listening.url);
 
