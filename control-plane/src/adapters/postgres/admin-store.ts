@@ -86,6 +86,8 @@ export interface AdminStore {
    * returns it unchanged (idempotent).
    */
   revokeApiKey(keyId: string, orgId?: string): Promise<ApiKeyRecord>;
+  /** The org's keys without secrets, newest first (NOT_FOUND for an unknown org). */
+  listApiKeys(orgId: string): Promise<ApiKeyRecord[]>;
   /** Adds credits (a positive whole number, else VALIDATION_ERROR); NOT_FOUND for an unknown org. */
   topUp(orgId: string, amount: number, memo?: string): Promise<Balance>;
   /** Registers an agent and returns its token once. VALIDATION_ERROR for an empty name. */

@@ -163,6 +163,17 @@ export function createPgAdminStore(orm: Orm, clock: Clock = systemClock): AdminS
       });
     },
 
+    async listApiKeys(orgId) {
+      requireId("/orgId", orgId);
+      const em = orm.em.fork();
+      if (!(await orgExists(em, orgId))) throw notFound(`org ${orgId}`);
+      const rows = await em.execute<KeyRow[]>(
+        `select ${KEY_COLUMNS} from api_keys where org_id = ? order by created_at desc, id desc`,
+        [orgId],
+      );
+      return rows.map(toKeyRecord);
+    },
+
     async topUp(orgId, amount, memo = "") {
       requireId("/orgId", orgId);
       if (!Number.isSafeInteger(amount) || amount <= 0) {

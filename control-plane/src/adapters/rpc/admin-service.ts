@@ -97,6 +97,12 @@ export function createAdminService(deps: RpcDeps): Partial<ServiceImpl<typeof Ad
       return { apiKey: created.secret, key: apiKeyToProto(created.key) };
     },
 
+    async listApiKeys(req, ctx) {
+      const caller = await keyCaller(ctx);
+      const keys = await store.listApiKeys(targetOrg(caller, req.orgId));
+      return { keys: keys.map(apiKeyToProto) };
+    },
+
     async revokeApiKey(req, ctx) {
       const caller = await keyCaller(ctx);
       const key = await store.revokeApiKey(req.id, caller.kind === "org" ? caller.orgId : undefined);

@@ -16,11 +16,13 @@ import { createParamsValidatorCache } from "../../app/params-validator-cache.js"
 import type { Principal, Scope } from "../../app/principal.js";
 import { retryJob } from "../../app/retry-job.js";
 import { submitJob } from "../../app/submit-job.js";
+import { notFound, validationError } from "../../domain/domain-error.js";
 import { createPgJobCatalog } from "../postgres/pg-job-catalog.js";
 import { createPgJobLister } from "../postgres/pg-job-lister.js";
 import { createPgJobStore } from "../postgres/pg-job-store.js";
+import { listJobTimeline } from "../postgres/pg-job-timeline.js";
 import { listQueryFromProto, submitCommandFromProto } from "./job-requests.js";
-import { jobToProto } from "./job-to-proto.js";
+import { jobEventToProto, jobToProto } from "./job-to-proto.js";
 import { jobTypeToProto } from "./job-type-proto.js";
 import { createJobWatchHandlers } from "./job-watch-service.js";
 import type { RpcDeps } from "./rpc-deps.js";
@@ -67,6 +69,24 @@ export function createJobService(deps: RpcDeps): Partial<ServiceImpl<typeof JobS
       const principal = await caller(ctx, "jobs:read");
       const types = await listJobTypes(catalog, principal.plan.name);
       return { jobTypes: types.map(jobTypeToProto) };
+    },
+
+    async getJobType(req, ctx) {
+      const principal = await caller(ctx, "jobs:read");
+      // Types outside the caller's plan are as invisible as in ListJobTypes.
+      const type = (await listJobTypes(catalog, principal.plan.name)).find((t) => t.name === req.name);
+      if (!type) throw notFound(`job type ${req.name}`);
+      return { jobType: jobTypeToProto(type) };
+    },
+
+    async listJobEvents(req, ctx) {
+      const principal = await caller(ctx, "jobs:read");
+      await getJob(jobs, principal.orgId, req.id);
+      if (req.afterSequence < 0n) throw validationError([{ path: "/afterSequence", description: "must not be negative" }]);
+      const limit = req.limit === 0 ? 100 : req.limit;
+      if (limit > 500) throw validationError([{ path: "/limit", description: "must be at most 500" }]);
+      const page = await listJobTimeline(deps.orm, req.id, req.afterSequence, limit);
+      return { events: page.events.map(jobEventToProto), hasMore: page.hasMore };
     },
 
     ...createJobWatchHandlers(deps),

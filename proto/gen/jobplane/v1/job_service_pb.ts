@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file jobplane/v1/job_service.proto.
  */
 export const file_jobplane_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1qb2JwbGFuZS92MS9qb2Jfc2VydmljZS5wcm90bxILam9icGxhbmUudjEimwEKEFN1Ym1pdEpvYlJlcXVlc3QSDAoEdHlwZRgBIAEoCRInCgZwYXJhbXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiUKBmlucHV0cxgDIAMoCzIVLmpvYnBsYW5lLnYxLkpvYklucHV0EhcKD2lkZW1wb3RlbmN5X2tleRgEIAEoCRIQCghwcmlvcml0eRgFIAEoBSJIChFTdWJtaXRKb2JSZXNwb25zZRIdCgNqb2IYASABKAsyEC5qb2JwbGFuZS52MS5Kb2ISFAoMZGVkdXBsaWNhdGVkGAIgASgIIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiLwoOR2V0Sm9iUmVzcG9uc2USHQoDam9iGAEgASgLMhAuam9icGxhbmUudjEuSm9iIs8BCg9MaXN0Sm9ic1JlcXVlc3QSKAoIc3RhdHVzZXMYASADKA4yFi5qb2JwbGFuZS52MS5Kb2JTdGF0dXMSDAoEdHlwZRgCIAEoCRIxCg1jcmVhdGVkX2FmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYBSABKA0SDgoGY3Vyc29yGAYgASgJIkcKEExpc3RKb2JzUmVzcG9uc2USHgoEam9icxgBIAMoCzIQLmpvYnBsYW5lLnYxLkpvYhITCgtuZXh0X2N1cnNvchgCIAEoCSIeChBDYW5jZWxKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjIKEUNhbmNlbEpvYlJlc3BvbnNlEh0KA2pvYhgBIAEoCzIQLmpvYnBsYW5lLnYxLkpvYiIdCg9SZXRyeUpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoQUmV0cnlKb2JSZXNwb25zZRIdCgNqb2IYASABKAsyEC5qb2JwbGFuZS52MS5Kb2IiNQoPV2F0Y2hKb2JSZXF1ZXN0EgoKAmlkGAEgASgJEhYKDmFmdGVyX3NlcXVlbmNlGAIgASgDIjgKEFdhdGNoSm9iUmVzcG9uc2USJAoFZXZlbnQYASABKAsyFS5qb2JwbGFuZS52MS5Kb2JFdmVudCI5ChBXYXRjaEpvYnNSZXF1ZXN0EhYKDmFmdGVyX3NlcXVlbmNlGAEgASgDEg0KBXR5cGVzGAIgAygJIjkKEVdhdGNoSm9ic1Jlc3BvbnNlEiQKBWV2ZW50GAEgASgLMhUuam9icGxhbmUudjEuSm9iRXZlbnQiFQoTTGlzdEpvYlR5cGVzUmVxdWVzdCI/ChRMaXN0Sm9iVHlwZXNSZXNwb25zZRInCglqb2JfdHlwZXMYASADKAsyFC5qb2JwbGFuZS52MS5Kb2JUeXBlMucECgpKb2JTZXJ2aWNlEkoKCVN1Ym1pdEpvYhIdLmpvYnBsYW5lLnYxLlN1Ym1pdEpvYlJlcXVlc3QaHi5qb2JwbGFuZS52MS5TdWJtaXRKb2JSZXNwb25zZRJBCgZHZXRKb2ISGi5qb2JwbGFuZS52MS5HZXRKb2JSZXF1ZXN0Ghsuam9icGxhbmUudjEuR2V0Sm9iUmVzcG9uc2USRwoITGlzdEpvYnMSHC5qb2JwbGFuZS52MS5MaXN0Sm9ic1JlcXVlc3QaHS5qb2JwbGFuZS52MS5MaXN0Sm9ic1Jlc3BvbnNlEkoKCUNhbmNlbEpvYhIdLmpvYnBsYW5lLnYxLkNhbmNlbEpvYlJlcXVlc3QaHi5qb2JwbGFuZS52MS5DYW5jZWxKb2JSZXNwb25zZRJHCghSZXRyeUpvYhIcLmpvYnBsYW5lLnYxLlJldHJ5Sm9iUmVxdWVzdBodLmpvYnBsYW5lLnYxLlJldHJ5Sm9iUmVzcG9uc2USSQoIV2F0Y2hKb2ISHC5qb2JwbGFuZS52MS5XYXRjaEpvYlJlcXVlc3QaHS5qb2JwbGFuZS52MS5XYXRjaEpvYlJlc3BvbnNlMAESTAoJV2F0Y2hKb2JzEh0uam9icGxhbmUudjEuV2F0Y2hKb2JzUmVxdWVzdBoeLmpvYnBsYW5lLnYxLldhdGNoSm9ic1Jlc3BvbnNlMAESUwoMTGlzdEpvYlR5cGVzEiAuam9icGxhbmUudjEuTGlzdEpvYlR5cGVzUmVxdWVzdBohLmpvYnBsYW5lLnYxLkxpc3RKb2JUeXBlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_jobplane_v1_event, file_jobplane_v1_job]);
+  fileDesc("Ch1qb2JwbGFuZS92MS9qb2Jfc2VydmljZS5wcm90bxILam9icGxhbmUudjEimwEKEFN1Ym1pdEpvYlJlcXVlc3QSDAoEdHlwZRgBIAEoCRInCgZwYXJhbXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiUKBmlucHV0cxgDIAMoCzIVLmpvYnBsYW5lLnYxLkpvYklucHV0EhcKD2lkZW1wb3RlbmN5X2tleRgEIAEoCRIQCghwcmlvcml0eRgFIAEoBSJIChFTdWJtaXRKb2JSZXNwb25zZRIdCgNqb2IYASABKAsyEC5qb2JwbGFuZS52MS5Kb2ISFAoMZGVkdXBsaWNhdGVkGAIgASgIIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiLwoOR2V0Sm9iUmVzcG9uc2USHQoDam9iGAEgASgLMhAuam9icGxhbmUudjEuSm9iIs8BCg9MaXN0Sm9ic1JlcXVlc3QSKAoIc3RhdHVzZXMYASADKA4yFi5qb2JwbGFuZS52MS5Kb2JTdGF0dXMSDAoEdHlwZRgCIAEoCRIxCg1jcmVhdGVkX2FmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYBSABKA0SDgoGY3Vyc29yGAYgASgJIkcKEExpc3RKb2JzUmVzcG9uc2USHgoEam9icxgBIAMoCzIQLmpvYnBsYW5lLnYxLkpvYhITCgtuZXh0X2N1cnNvchgCIAEoCSIeChBDYW5jZWxKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjIKEUNhbmNlbEpvYlJlc3BvbnNlEh0KA2pvYhgBIAEoCzIQLmpvYnBsYW5lLnYxLkpvYiIdCg9SZXRyeUpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoQUmV0cnlKb2JSZXNwb25zZRIdCgNqb2IYASABKAsyEC5qb2JwbGFuZS52MS5Kb2IiNQoPV2F0Y2hKb2JSZXF1ZXN0EgoKAmlkGAEgASgJEhYKDmFmdGVyX3NlcXVlbmNlGAIgASgDIjgKEFdhdGNoSm9iUmVzcG9uc2USJAoFZXZlbnQYASABKAsyFS5qb2JwbGFuZS52MS5Kb2JFdmVudCI5ChBXYXRjaEpvYnNSZXF1ZXN0EhYKDmFmdGVyX3NlcXVlbmNlGAEgASgDEg0KBXR5cGVzGAIgAygJIjkKEVdhdGNoSm9ic1Jlc3BvbnNlEiQKBWV2ZW50GAEgASgLMhUuam9icGxhbmUudjEuSm9iRXZlbnQiFQoTTGlzdEpvYlR5cGVzUmVxdWVzdCI/ChRMaXN0Sm9iVHlwZXNSZXNwb25zZRInCglqb2JfdHlwZXMYASADKAsyFC5qb2JwbGFuZS52MS5Kb2JUeXBlIiEKEUdldEpvYlR5cGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiPAoSR2V0Sm9iVHlwZVJlc3BvbnNlEiYKCGpvYl90eXBlGAEgASgLMhQuam9icGxhbmUudjEuSm9iVHlwZSJJChRMaXN0Sm9iRXZlbnRzUmVxdWVzdBIKCgJpZBgBIAEoCRIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoAxINCgVsaW1pdBgDIAEoDSJQChVMaXN0Sm9iRXZlbnRzUmVzcG9uc2USJQoGZXZlbnRzGAEgAygLMhUuam9icGxhbmUudjEuSm9iRXZlbnQSEAoIaGFzX21vcmUYAiABKAgyjgYKCkpvYlNlcnZpY2USSgoJU3VibWl0Sm9iEh0uam9icGxhbmUudjEuU3VibWl0Sm9iUmVxdWVzdBoeLmpvYnBsYW5lLnYxLlN1Ym1pdEpvYlJlc3BvbnNlEkEKBkdldEpvYhIaLmpvYnBsYW5lLnYxLkdldEpvYlJlcXVlc3QaGy5qb2JwbGFuZS52MS5HZXRKb2JSZXNwb25zZRJHCghMaXN0Sm9icxIcLmpvYnBsYW5lLnYxLkxpc3RKb2JzUmVxdWVzdBodLmpvYnBsYW5lLnYxLkxpc3RKb2JzUmVzcG9uc2USSgoJQ2FuY2VsSm9iEh0uam9icGxhbmUudjEuQ2FuY2VsSm9iUmVxdWVzdBoeLmpvYnBsYW5lLnYxLkNhbmNlbEpvYlJlc3BvbnNlEkcKCFJldHJ5Sm9iEhwuam9icGxhbmUudjEuUmV0cnlKb2JSZXF1ZXN0Gh0uam9icGxhbmUudjEuUmV0cnlKb2JSZXNwb25zZRJJCghXYXRjaEpvYhIcLmpvYnBsYW5lLnYxLldhdGNoSm9iUmVxdWVzdBodLmpvYnBsYW5lLnYxLldhdGNoSm9iUmVzcG9uc2UwARJMCglXYXRjaEpvYnMSHS5qb2JwbGFuZS52MS5XYXRjaEpvYnNSZXF1ZXN0Gh4uam9icGxhbmUudjEuV2F0Y2hKb2JzUmVzcG9uc2UwARJTCgxMaXN0Sm9iVHlwZXMSIC5qb2JwbGFuZS52MS5MaXN0Sm9iVHlwZXNSZXF1ZXN0GiEuam9icGxhbmUudjEuTGlzdEpvYlR5cGVzUmVzcG9uc2USTQoKR2V0Sm9iVHlwZRIeLmpvYnBsYW5lLnYxLkdldEpvYlR5cGVSZXF1ZXN0Gh8uam9icGxhbmUudjEuR2V0Sm9iVHlwZVJlc3BvbnNlElYKDUxpc3RKb2JFdmVudHMSIS5qb2JwbGFuZS52MS5MaXN0Sm9iRXZlbnRzUmVxdWVzdBoiLmpvYnBsYW5lLnYxLkxpc3RKb2JFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_jobplane_v1_event, file_jobplane_v1_job]);
 
 /**
  * SubmitJobRequest describes a new job.
@@ -440,6 +440,111 @@ export const ListJobTypesResponseSchema: GenMessage<ListJobTypesResponse> = /*@_
   messageDesc(file_jobplane_v1_job_service, 15);
 
 /**
+ * GetJobTypeRequest names a job type.
+ *
+ * @generated from message jobplane.v1.GetJobTypeRequest
+ */
+export type GetJobTypeRequest = Message<"jobplane.v1.GetJobTypeRequest"> & {
+  /**
+   * The job type's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message jobplane.v1.GetJobTypeRequest.
+ * Use `create(GetJobTypeRequestSchema)` to create a new message.
+ */
+export const GetJobTypeRequestSchema: GenMessage<GetJobTypeRequest> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_job_service, 16);
+
+/**
+ * GetJobTypeResponse carries the job type.
+ *
+ * @generated from message jobplane.v1.GetJobTypeResponse
+ */
+export type GetJobTypeResponse = Message<"jobplane.v1.GetJobTypeResponse"> & {
+  /**
+   * The job type.
+   *
+   * @generated from field: jobplane.v1.JobType job_type = 1;
+   */
+  jobType?: JobType | undefined;
+};
+
+/**
+ * Describes the message jobplane.v1.GetJobTypeResponse.
+ * Use `create(GetJobTypeResponseSchema)` to create a new message.
+ */
+export const GetJobTypeResponseSchema: GenMessage<GetJobTypeResponse> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_job_service, 17);
+
+/**
+ * ListJobEventsRequest pages one job's timeline.
+ *
+ * @generated from message jobplane.v1.ListJobEventsRequest
+ */
+export type ListJobEventsRequest = Message<"jobplane.v1.ListJobEventsRequest"> & {
+  /**
+   * The job's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Only events with a greater sequence; 0 for the start.
+   *
+   * @generated from field: int64 after_sequence = 2;
+   */
+  afterSequence: bigint;
+
+  /**
+   * Page size: default 100, at most 500.
+   *
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message jobplane.v1.ListJobEventsRequest.
+ * Use `create(ListJobEventsRequestSchema)` to create a new message.
+ */
+export const ListJobEventsRequestSchema: GenMessage<ListJobEventsRequest> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_job_service, 18);
+
+/**
+ * ListJobEventsResponse is one page of a job's events, oldest first.
+ *
+ * @generated from message jobplane.v1.ListJobEventsResponse
+ */
+export type ListJobEventsResponse = Message<"jobplane.v1.ListJobEventsResponse"> & {
+  /**
+   * The events.
+   *
+   * @generated from field: repeated jobplane.v1.JobEvent events = 1;
+   */
+  events: JobEvent[];
+
+  /**
+   * True when more events follow the last one returned.
+   *
+   * @generated from field: bool has_more = 2;
+   */
+  hasMore: boolean;
+};
+
+/**
+ * Describes the message jobplane.v1.ListJobEventsResponse.
+ * Use `create(ListJobEventsResponseSchema)` to create a new message.
+ */
+export const ListJobEventsResponseSchema: GenMessage<ListJobEventsResponse> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_job_service, 19);
+
+/**
  * JobService is the user-facing API: submit, inspect, control and watch jobs.
  * Every call takes "Authorization: Bearer <api key>"; a job of another org
  * is NOT_FOUND, never FORBIDDEN.
@@ -530,6 +635,26 @@ export const JobService: GenService<{
     methodKind: "unary";
     input: typeof ListJobTypesRequestSchema;
     output: typeof ListJobTypesResponseSchema;
+  },
+  /**
+   * Returns one job type of the catalog (e.g. for its params schema).
+   *
+   * @generated from rpc jobplane.v1.JobService.GetJobType
+   */
+  getJobType: {
+    methodKind: "unary";
+    input: typeof GetJobTypeRequestSchema;
+    output: typeof GetJobTypeResponseSchema;
+  },
+  /**
+   * Returns one job's timeline (its events in order), page by page.
+   *
+   * @generated from rpc jobplane.v1.JobService.ListJobEvents
+   */
+  listJobEvents: {
+    methodKind: "unary";
+    input: typeof ListJobEventsRequestSchema;
+    output: typeof ListJobEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_jobplane_v1_job_service, 0);
