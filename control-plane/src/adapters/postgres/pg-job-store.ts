@@ -27,12 +27,12 @@ import type {
   ApplyEventResult,
   ExpectedJobState,
   JobStore,
-  StoredJobEvent,
   SubmitJobInput,
   SubmitJobResult,
 } from "./job-store.js";
 import { jobFromRow, toJobSnapshot, type JobRecord, type JobRowJson } from "./job-record.js";
 import { planJobUpdate } from "./job-update.js";
+import { JOB_EVENT_JSON, jobEventFromRow, type JobEventRowJson } from "./job-event-rows.js";
 import type { Orm } from "./orm.js";
 
 /** Appends one outbox row per type, each with a snapshot of `job` as it is now. */
@@ -141,20 +141,6 @@ async function apply(
   return { job, effects: plan.afterCommit, eventIds };
 }
 
-interface JobEventRowJson {
-  readonly id: string;
-  readonly event_id: string;
-  readonly org_id: string;
-  readonly job_id: string;
-  readonly attempt: number;
-  readonly type: string;
-  readonly status: string;
-  readonly payload: StoredJobEvent["payload"];
-  readonly occurred_at: string;
-  readonly sequence: string | null;
-  readonly published_at: string | null;
-}
-
 /** The JobStore on this ORM's database. */
 export function createPgJobStore(orm: Orm): JobStore {
   return {
@@ -165,23 +151,8 @@ export function createPgJobStore(orm: Orm): JobStore {
     async listJobEvents(jobId) {
       const rows = await orm.em
         .fork()
-        .execute<{ e: JobEventRowJson }[]>(`select to_jsonb(e) || jsonb_build_object('id', e.id::text, 'sequence', e.sequence::text) as e
-             from job_events e where e.job_id = ? order by e.id`, [
-          jobId,
-        ]);
-      return rows.map(({ e }) => ({
-        id: e.id,
-        eventId: e.event_id,
-        orgId: e.org_id,
-        jobId: e.job_id,
-        attempt: e.attempt,
-        type: e.type,
-        status: e.status,
-        payload: e.payload,
-        occurredAt: new Date(e.occurred_at),
-        sequence: e.sequence,
-        publishedAt: e.published_at === null ? null : new Date(e.published_at),
-      }));
+        .execute<{ e: JobEventRowJson }[]>(`select ${JOB_EVENT_JSON} from job_events e where e.job_id = ? order by e.id`, [jobId]);
+      return rows.map(({ e }) => jobEventFromRow(e));
     },
   };
 }
