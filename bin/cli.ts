@@ -24,6 +24,10 @@ const commands: Record<string, Command> = {
     summary: "apply the database migrations to DATABASE_URL (a second run is a no-op)",
     run: async (argv) => (await import("../control-plane/src/migrate-main.js")).runMigrate(argv),
   },
+  gateway: {
+    summary: "serve the REST API, /openapi.json, SSE and the WebSocket hub (GATEWAY_PORT, default 8080; CONTROL_PLANE_URL)",
+    run: async (argv) => (await import("../gateway/src/main.js")).runGateway(argv),
+  },
   agent: {
     summary: "run a provider agent: --types a,b --slots N --labels k=v (CONTROL_PLANE_URL, NATS_URL, AGENT_TOKEN)",
     run: async (argv) => (await import("../agent/src/main.js")).runAgent(argv),
