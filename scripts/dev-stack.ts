@@ -8,7 +8,7 @@
  *   nats-server (JetStream, data in .jobplane/nats) started on a free port.
  * - Migrations applied; a demo org with credits and an API key, and an agent
  *   token (kept in .jobplane/dev.json and reused while that database has them).
- * - The control plane and one agent, each its own process; then one real
+ * - The control plane, the gateway and one agent, each its own process; then one real
  *   test.echo job submitted over Connect and followed to COMPLETE.
  * - The URLs and the key are printed and written to .jobplane/dev.json.
  *
@@ -29,6 +29,7 @@ const smoke = process.argv.includes("--smoke");
 const stack = createStack();
 
 interface DevJson extends Partial<DemoCredentials> {
+  gatewayUrl?: string;
   controlPlaneUrl?: string;
   databaseUrl?: string;
   natsUrl?: string;
@@ -65,17 +66,27 @@ async function main(): Promise<void> {
     (l) => l.msg === "agent ready",
   );
 
-  const dev: DevJson = { controlPlaneUrl, apiKey: demo.apiKey, orgId: demo.orgId, agentToken: demo.agentToken, databaseUrl, natsUrl, adminToken };
+  const gateway = await stack.start(
+    "gateway",
+    ["gateway"],
+    { ...env, CONTROL_PLANE_URL: controlPlaneUrl, GATEWAY_PORT: process.env.GATEWAY_PORT ?? "8080" },
+    (l) => l.msg === "gateway listening",
+  );
+  const gatewayUrl = String(gateway.url);
+
+  const dev: DevJson = { gatewayUrl, controlPlaneUrl, apiKey: demo.apiKey, orgId: demo.orgId, agentToken: demo.agentToken, databaseUrl, natsUrl, adminToken };
   await writeFile(devJsonPath, `${JSON.stringify(dev, null, 2)}\n`, { mode: 0o600 });
 
   const result = await runDemoJob(controlPlaneUrl, demo.apiKey, 60_000);
   log(`demo job ${result.id}: ${result.status}, output ${JSON.stringify(result.output)}, charged ${result.cost} credit(s)`);
   log("");
+  log(`gateway        ${gatewayUrl}   (REST, /openapi.json, SSE, WebSocket /v1/realtime)`);
   log(`control plane  ${controlPlaneUrl}   (Connect, gRPC, gRPC-Web; /healthz, /metrics)`);
   log(`API key        ${demo.apiKey}   (org ${demo.orgId})`);
   log(`database       ${databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
   log(`NATS           ${natsUrl}`);
   log("written to .jobplane/dev.json; try:");
+  log(`  curl -H "Authorization: Bearer ${demo.apiKey}" -H 'Content-Type: application/json' -d '{"type":"test.echo","params":{"hi":1}}' ${gatewayUrl}/jobs`);
   log(`  npx buf curl --http2-prior-knowledge --list-methods ${controlPlaneUrl}`);
   log(
     `  npx buf curl --protocol grpc --http2-prior-knowledge -H "Authorization: Bearer ${demo.apiKey}" ` +

@@ -34,6 +34,7 @@ describe("npm start", () => {
         NATS_URL: nats.url,
         JOBPLANE_NATS_PREFIX: nats.prefix,
         CONTROL_PLANE_PORT: "0",
+        GATEWAY_PORT: "0",
         JOBPLANE_STATE_DIR: stateDir,
       },
     });
@@ -46,6 +47,7 @@ describe("npm start", () => {
     expect(out).toMatch(/API key {8}jp_live_/);
     const dev = JSON.parse(await readFile(path.join(stateDir, "dev.json"), "utf8"));
     expect(dev).toMatchObject({ apiKey: expect.stringMatching(/^jp_live_/), databaseUrl: db.url, natsUrl: nats.url });
+    expect(dev.gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(dev.controlPlaneUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 });
