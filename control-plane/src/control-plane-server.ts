@@ -26,6 +26,7 @@ import { connectNats } from "./adapters/nats/nats-connection.js";
 import { createEventSequencer } from "./adapters/postgres/event-sequencer.js";
 import { createPgAuthenticator } from "./adapters/postgres/pg-authenticator.js";
 import { createPgEventFeed } from "./adapters/postgres/pg-event-feed.js";
+import { createSharedPgListeners } from "./adapters/postgres/pg-listener.js";
 import { createPgJobStore } from "./adapters/postgres/pg-job-store.js";
 import { createPgRateLimiter } from "./adapters/postgres/pg-rate-limiter.js";
 import { createPgSweepStore } from "./adapters/postgres/pg-sweeper.js";
@@ -72,12 +73,20 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
       await nc.drain().catch(() => nc.close());
     });
     const names = natsNames(config.dispatch.natsPrefix);
+    // One LISTEN connection for the feed, sequencer, dispatcher and relay:
+    // PostgreSQL wakes every listening session on every notifying commit.
+    const listen = createSharedPgListeners({
+      databaseUrl: config.databaseUrl,
+      logger: logger.child({ component: "pg-listen" }),
+      applicationName: "jobplane:control-plane",
+    });
 
     // Outbox rows get their sequence from the sequencer (one pass at a time
     // across the cluster); this instance's feed follows it for its watchers.
     const events = createPgEventFeed({
       orm,
       databaseUrl: config.databaseUrl,
+      listen,
       logger: logger.child({ component: "event-feed" }),
       pollIntervalMs: config.sequencerIntervalMs,
     });
@@ -86,6 +95,7 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
     const sequencer = createEventSequencer({
       orm,
       databaseUrl: config.databaseUrl,
+      listen,
       logger: logger.child({ component: "event-sequencer" }),
       intervalMs: config.sequencerIntervalMs,
     });
@@ -97,6 +107,7 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
       config: config.dispatch,
       orm,
       databaseUrl: config.databaseUrl,
+      listen,
       logger,
       nc,
       afterCommit: notifyAgent,

@@ -29,7 +29,7 @@ import type { JobStore } from "./adapters/postgres/job-store.js";
 import type { Orm } from "./adapters/postgres/orm.js";
 import { createPgDispatchStore, listJobTypeNames } from "./adapters/postgres/pg-dispatch-queries.js";
 import { createPgJobStore } from "./adapters/postgres/pg-job-store.js";
-import { createPgListener } from "./adapters/postgres/pg-listener.js";
+import { pgListener, type PgListenerFactory } from "./adapters/postgres/pg-listener.js";
 import { createPgOutboxStore } from "./adapters/postgres/pg-outbox-queries.js";
 import type { DispatchPlaneConfig } from "./dispatch-config.js";
 
@@ -41,6 +41,8 @@ export interface DispatchPlaneOptions {
   readonly orm: Orm;
   /** The database of `orm`, for the LISTEN connections. */
   readonly databaseUrl: string;
+  /** A shared LISTEN connection to use instead of dedicated ones. */
+  readonly listen?: PgListenerFactory;
   readonly logger: Logger;
   /** NATS_URL; ignored when `nc` is given. */
   readonly natsUrl?: string;
@@ -117,10 +119,8 @@ export async function startDispatchPlane(options: DispatchPlaneOptions): Promise
     const nudge = dispatchAfterCommit(dispatcher);
     const afterCommit = combineAfterCommit(nudge, options.afterCommit ?? noAfterCommit);
     if (options.dispatching ?? true) {
-      const dispatchListener = createPgListener({
-        databaseUrl: options.databaseUrl,
+      const dispatchListener = pgListener(options, {
         channel: DISPATCH_CHANNEL,
-        logger,
         onNotify: () => dispatcher.nudge(),
         onListening: () => dispatcher.nudge(),
       });
@@ -136,6 +136,7 @@ export async function startDispatchPlane(options: DispatchPlaneOptions): Promise
       names,
       logger: logger.child({ component: "outbox-relay" }),
       databaseUrl: options.databaseUrl,
+      listen: options.listen,
       intervalMs: config.relayIntervalMs,
       batchSize: config.relayBatch,
       publishTimeoutMs: config.publishTimeoutMs,

@@ -3,6 +3,10 @@
  * The guarded DISPATCHED → RUNNING transition accepts exactly one claimer;
  * every other gets CONFLICT and term()s its message.
  *
+ * Fast path: one guarded statement claims a DISPATCHED job of a type the
+ * agent serves; only when it finds nothing to claim does the claim read the
+ * job to say why (NOT_FOUND, FORBIDDEN, CONFLICT) or handle this race:
+ *
  * The WAITING race: the dispatcher marks a job DISPATCHED only after
  * JetStream acked the publish, and the ack can lose the race with a fast
  * agent. A claim that finds the job still WAITING on the same attempt first
@@ -11,7 +15,7 @@
  */
 import { ErrorCode } from "../../../proto/gen/jobplane/v1/errors_pb.js";
 import { JobStatus } from "../../../proto/gen/jobplane/v1/job_pb.js";
-import type { JobStore } from "../adapters/postgres/job-store.js";
+import type { ApplyEventResult, JobStore } from "../adapters/postgres/job-store.js";
 import { statusName } from "../domain/job-status.js";
 import type { AfterCommit } from "./after-commit.js";
 import type { AgentRecord } from "./agent-store.js";
@@ -28,6 +32,28 @@ export interface ClaimJobDeps {
 
 /** On acceptance the job is RUNNING on `agent`, with its deadline set. */
 export async function claimJob(deps: ClaimJobDeps, agent: AgentRecord, ref: AttemptRef): Promise<AttemptOutcome> {
+  // The common case in one guarded statement: DISPATCHED on this attempt, of
+  // a type the agent serves; the deadline is the claim time (our clock) plus
+  // the type's max execution time, as below. Anything else — the WAITING
+  // race, a lost race, a refusal to explain — takes the path that reads first.
+  let claimed: ApplyEventResult;
+  try {
+    claimed = await deps.jobs.applyEvent(
+      ref.jobId,
+      { status: JobStatus.DISPATCHED, attempt: ref.attempt, types: agent.jobTypes },
+      { kind: "claimed", agentId: agent.id },
+      { claimedAt: deps.clock() },
+    );
+  } catch (err) {
+    rejectionOf(err); // rethrows anything but CONFLICT / NOT_FOUND
+    return claimAfterReading(deps, agent, ref);
+  }
+  await deps.afterCommit.run(claimed.job, claimed.effects);
+  return { accepted: true, job: claimed.job };
+}
+
+/** The claim that reads the job first: explains refusals and records a publish the dispatcher has not yet. */
+async function claimAfterReading(deps: ClaimJobDeps, agent: AgentRecord, ref: AttemptRef): Promise<AttemptOutcome> {
   const job = await deps.jobs.getJob(ref.jobId);
   if (job === undefined) return rejected(ErrorCode.NOT_FOUND, `job ${ref.jobId} not found`);
   if (!agent.jobTypes.includes(job.type)) {

@@ -32,7 +32,7 @@ import { createWakeLoop, type PassOutcome } from "../../app/wake-loop.js";
 import { SEQUENCED_CHANNEL } from "../postgres/event-sequencer.js";
 import type { StoredJobEvent } from "../postgres/job-store.js";
 import type { OutboxStore } from "../postgres/pg-outbox-queries.js";
-import { createPgListener } from "../postgres/pg-listener.js";
+import { pgListener, type PgListenerFactory } from "../postgres/pg-listener.js";
 import { jobEventToProto } from "../rpc/job-to-proto.js";
 
 export const DEFAULT_RELAY_BATCH = 500;
@@ -44,6 +44,8 @@ export interface OutboxRelayOptions {
   readonly logger: Logger;
   /** The database of `store`, for the LISTEN connection; omit to run on the interval only. */
   readonly databaseUrl?: string;
+  /** A shared LISTEN connection to use instead of a dedicated one (with databaseUrl). */
+  readonly listen?: PgListenerFactory;
   /** Fallback pass period (JOBPLANE_RELAY_INTERVAL_MS, default 1000). */
   readonly intervalMs?: number;
   readonly batchSize?: number;
@@ -152,13 +154,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   });
 
   const listener = options.databaseUrl
-    ? createPgListener({
-        databaseUrl: options.databaseUrl,
-        channel: SEQUENCED_CHANNEL,
-        logger,
-        onNotify: () => loop.wake(),
-        onListening: () => loop.wake(),
-      })
+    ? pgListener(
+        { databaseUrl: options.databaseUrl, logger, listen: options.listen },
+        { channel: SEQUENCED_CHANNEL, onNotify: () => loop.wake(), onListening: () => loop.wake() },
+      )
     : undefined;
 
   return {

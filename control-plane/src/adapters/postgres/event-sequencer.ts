@@ -36,7 +36,7 @@
 import type { Logger } from "pino";
 import { createCoalescingTask } from "../../app/coalescing-task.js";
 import type { Orm } from "./orm.js";
-import { createPgListener } from "./pg-listener.js";
+import { pgListener, type PgListenerFactory } from "./pg-listener.js";
 
 /** The advisory lock of the one sequencer ("jobseq" in ASCII). */
 export const SEQUENCER_LOCK_KEY = 0x6a6f62736571;
@@ -104,6 +104,8 @@ export interface EventSequencerOptions {
   readonly orm: Orm;
   /** The same database as `orm`, for the dedicated LISTEN connection. */
   readonly databaseUrl: string;
+  /** A shared LISTEN connection to use instead of a dedicated one. */
+  readonly listen?: PgListenerFactory;
   readonly logger: Logger;
   /** Fallback pass period (JOBPLANE_SEQUENCER_INTERVAL_MS). */
   readonly intervalMs: number;
@@ -121,10 +123,8 @@ export function createEventSequencer(options: EventSequencerOptions): EventSeque
     async () => void (await sequenceEvents(orm, options.batchSize)),
     (err) => logger.error({ err }, "event sequencer pass failed"),
   );
-  const listener = createPgListener({
-    databaseUrl: options.databaseUrl,
+  const listener = pgListener(options, {
     channel: EVENTS_CHANNEL,
-    logger,
     onNotify: () => task.request(),
     onListening: () => task.request(),
   });

@@ -36,6 +36,8 @@ export interface SubmitJobResult {
 export interface ExpectedJobState {
   readonly status: JobStatus;
   readonly attempt: number;
+  /** Also require the job's type to be one of these (a claim: the types the agent serves). */
+  readonly types?: readonly string[];
 }
 
 /** Facts a transition needs that the event itself does not carry. */
@@ -46,8 +48,10 @@ export interface ApplyEventContext {
   readonly estimatedCredits?: number;
   /** What a completed job produced. */
   readonly output?: StoredOutput;
-  /** Deadline of a claimed attempt; default: now + the job type's max_execution_seconds. */
+  /** Deadline of a claimed attempt; default: claimedAt + the job type's max_execution_seconds. */
   readonly deadlineAt?: Date;
+  /** When the attempt was claimed, by the caller's clock; default: the database's now(). */
+  readonly claimedAt?: Date;
 }
 
 export interface ApplyEventResult {

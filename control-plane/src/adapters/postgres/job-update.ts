@@ -81,8 +81,10 @@ export function planJobUpdate(
       set("started_at", "now()");
       set(
         "deadline_at",
-        "coalesce(?::timestamptz, now() + (select make_interval(secs => t.max_execution_seconds) from job_types t where t.name = jobs.type))",
+        `coalesce(?::timestamptz, coalesce(?::timestamptz, now())
+           + (select make_interval(secs => t.max_execution_seconds) from job_types t where t.name = jobs.type))`,
         ctx.deadlineAt?.toISOString() ?? null,
+        ctx.claimedAt?.toISOString() ?? null,
       );
       break;
     case "progressed": {

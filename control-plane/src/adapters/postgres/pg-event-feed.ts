@@ -40,7 +40,7 @@ import { SEQUENCED_CHANNEL } from "./event-sequencer.js";
 import { JOB_EVENT_JSON, jobEventFromRow, type JobEventRowJson } from "./job-event-rows.js";
 import type { StoredJobEvent } from "./job-store.js";
 import type { Orm } from "./orm.js";
-import { createPgListener } from "./pg-listener.js";
+import { pgListener, type PgListenerFactory } from "./pg-listener.js";
 
 /**
  * Default live buffer per subscriber. At a JobEvent of ~2 KB that is ~20 MB
@@ -54,6 +54,8 @@ export interface PgEventFeedOptions {
   readonly orm: Orm;
   /** The same database as `orm`, for the dedicated LISTEN connection. */
   readonly databaseUrl: string;
+  /** A shared LISTEN connection to use instead of a dedicated one. */
+  readonly listen?: PgListenerFactory;
   readonly logger: Logger;
   /** Fallback read period, in case a notification was lost. */
   readonly pollIntervalMs: number;
@@ -132,10 +134,8 @@ export function createPgEventFeed(options: PgEventFeedOptions): PgEventFeed {
   }
 
   const reader = createCoalescingTask(readNew, (err) => logger.error({ err }, "event feed read failed"));
-  const listener = createPgListener({
-    databaseUrl: options.databaseUrl,
+  const listener = pgListener(options, {
     channel: SEQUENCED_CHANNEL,
-    logger,
     onNotify(payload) {
       // The payload is the sequencer's last sequence: skip what we already have.
       if (/^\d+$/.test(payload) && BigInt(payload) <= position) return;

@@ -182,6 +182,32 @@ describe("PgJobStore", () => {
       expect((deadlineAt?.getTime() ?? 0) - (startedAt?.getTime() ?? 0)).toBe(120_000);
     });
 
+    it("claims only for the types the claimer serves, with the deadline counted from the caller's claim time", async () => {
+      const { orgId, type, store } = await setup(1000);
+      const { job } = await store.submitJob({ orgId, type, estimatedCredits: 10 });
+      await store.applyEvent(job.id, { status: JobStatus.WAITING, attempt: 1 }, { kind: "published" });
+      const agentId = await seedAgent(db.orm, [type]);
+      const claimedAt = new Date("2030-01-01T00:00:00.000Z");
+
+      const refused = store.applyEvent(
+        job.id,
+        { status: JobStatus.DISPATCHED, attempt: 1, types: ["some.other.type"] },
+        { kind: "claimed", agentId },
+        { claimedAt },
+      );
+      await expect(refused).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+      expect((await store.getJob(job.id))?.status).toBe(JobStatus.DISPATCHED);
+
+      const claimed = await store.applyEvent(
+        job.id,
+        { status: JobStatus.DISPATCHED, attempt: 1, types: ["some.other.type", type] },
+        { kind: "claimed", agentId },
+        { claimedAt },
+      );
+      expect(claimed.job).toMatchObject({ status: JobStatus.RUNNING, agentId });
+      expect(claimed.job.deadlineAt?.toISOString()).toBe("2030-01-01T00:02:00.000Z");
+    });
+
     it("completes with usage: captures the actual cost, releases the rest of the hold", async () => {
       const { orgId, type, store, ledger } = await setup(1000);
       const { job } = await store.submitJob({ orgId, type, estimatedCredits: 121 });

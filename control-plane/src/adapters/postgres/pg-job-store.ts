@@ -11,8 +11,10 @@
  * else won, and the caller gets CONFLICT. The CTE exists only to return the
  * hold as it was before the update (RETURNING sees new values), which the
  * ledger needs and which the same statement zeroes — the table's CHECK says a
- * terminal job holds nothing, so the two must change together. The credit
- * movements and the outbox rows follow in the same transaction.
+ * terminal job holds nothing, so the two must change together. The outbox
+ * rows and the credit movements follow in the same transaction, as one more
+ * statement, the last — because the org's account row it locks is shared by
+ * all of the org's jobs and stays locked until COMMIT.
  */
 import { JobStatus } from "../../../../proto/gen/jobplane/v1/job_pb.js";
 import type { EntityManager } from "@mikro-orm/postgresql";
@@ -21,7 +23,7 @@ import { newId, newJobId } from "../../domain/ids.js";
 import { transition } from "../../domain/job-state-machine.js";
 import { statusName } from "../../domain/job-status.js";
 import type { PublishedEventType } from "../../domain/lifecycle-event.js";
-import { holdCredits, settleHold } from "./credit-ops.js";
+import { holdCredits, settleHold, type SqlStatement } from "./credit-ops.js";
 import type {
   ApplyEventContext,
   ApplyEventResult,
@@ -35,18 +37,19 @@ import { planJobUpdate } from "./job-update.js";
 import { JOB_EVENT_JSON, jobEventFromRow, type JobEventRowJson } from "./job-event-rows.js";
 import type { Orm } from "./orm.js";
 
-/** Appends one outbox row per type, each with a snapshot of `job` as it is now. */
-async function appendEvents(em: EntityManager, job: JobRecord, types: readonly PublishedEventType[]): Promise<string[]> {
-  if (types.length === 0) return [];
+/** The INSERT of one outbox row per type, each with a snapshot of `job` as it is now; undefined for none. */
+function eventsInsert(job: JobRecord, types: readonly PublishedEventType[]): { statement: SqlStatement; ids: string[] } | undefined {
+  if (types.length === 0) return undefined;
   const ids = types.map(() => newId("evt"));
   const payload = JSON.stringify(toJobSnapshot(job));
   const values = types.map(() => "(?, ?, ?, ?, ?, ?, ?::jsonb)").join(", ");
-  await em.execute(
-    `insert into job_events (event_id, org_id, job_id, attempt, type, status, payload) values ${values}`,
-    types.flatMap((type, i) => [ids[i], job.orgId, job.id, job.attempt, type, statusName(job.status), payload]),
-    "run",
-  );
-  return ids;
+  return {
+    ids,
+    statement: {
+      sql: `insert into job_events (event_id, org_id, job_id, attempt, type, status, payload) values ${values}`,
+      params: types.flatMap((type, i) => [ids[i], job.orgId, job.id, job.attempt, type, statusName(job.status), payload]),
+    },
+  };
 }
 
 async function findJob(em: EntityManager, jobId: string): Promise<JobRecord | undefined> {
@@ -95,8 +98,11 @@ async function submit(em: EntityManager, input: SubmitJobInput): Promise<SubmitJ
     return { job: jobFromRow(existing.job), created: false, effects: [] };
   }
   const job = jobFromRow(row.job);
-  if (plan.hold) await holdCredits(em, { orgId: job.orgId, jobId: job.id, attempt: job.attempt }, job.heldCredits);
-  await appendEvents(em, job, plan.events);
+  // The outbox rows and the hold in one statement, last, so the org's account
+  // row stays locked only until COMMIT (credit-ops.ts).
+  const events = eventsInsert(job, plan.events);
+  const ref = { orgId: job.orgId, jobId: job.id, attempt: job.attempt };
+  await holdCredits(em, ref, plan.hold ? job.heldCredits : 0, events?.statement);
   return { job, created: true, effects: plan.afterCommit };
 }
 
@@ -111,16 +117,20 @@ async function apply(
   if (!decided.ok) throw new DomainError(decided.code, `job ${jobId}: ${decided.reason}`);
   const plan = planJobUpdate(event, decided.next, decided.effects, ctx);
   const from = statusName(expected.status);
+  // A claim's guard: the job's type is one the claimer serves (none: nothing matches).
+  const served = expected.types;
+  const typeGuard = served === undefined ? "" : served.length === 0 ? " and false" : " and type = any(array[?]::text[])";
+  const types = served !== undefined && served.length > 0 ? [[...served]] : [];
   const rows = await em.execute<{ prev_held: string; job: JobRowJson }[]>(
     `with prev as (
        select id as prev_id, held_credits as prev_held from jobs
-        where id = ? and status = ? and attempt = ? for update
+        where id = ? and status = ? and attempt = ?${typeGuard} for update
      )
      update jobs set ${plan.sets.map((s) => s.sql).join(", ")}
        from prev
       where jobs.id = prev.prev_id and jobs.status = ? and jobs.attempt = ?
      returning prev.prev_held, to_jsonb(jobs) as job`,
-    [jobId, from, expected.attempt, ...plan.sets.flatMap((s) => s.params), from, expected.attempt],
+    [jobId, from, expected.attempt, ...types, ...plan.sets.flatMap((s) => s.params), from, expected.attempt],
   );
   const [row] = rows;
   if (row === undefined) {
@@ -134,11 +144,21 @@ async function apply(
   const job = jobFromRow(row.job);
   const prevHeld = Number(row.prev_held);
   const ref = { orgId: job.orgId, jobId: job.id, attempt: job.attempt };
-  if (plan.capture) await settleHold(em, ref, prevHeld, job.actualCredits ?? 0);
-  if (plan.release) await settleHold(em, ref, prevHeld, 0);
-  if (plan.hold) await holdCredits(em, ref, job.heldCredits);
-  const eventIds = await appendEvents(em, job, plan.events);
-  return { job, effects: plan.afterCommit, eventIds };
+  // The outbox rows go with the first credit movement (one statement), and
+  // credits come last, so the org's account row stays locked only until
+  // COMMIT (credit-ops.ts). A transition moves credits at most once.
+  const events = eventsInsert(job, plan.events);
+  let alongside = events?.statement;
+  const take = () => {
+    const statement = alongside;
+    alongside = undefined;
+    return statement;
+  };
+  if (plan.capture) await settleHold(em, ref, prevHeld, job.actualCredits ?? 0, take());
+  if (plan.release) await settleHold(em, ref, prevHeld, 0, take());
+  if (plan.hold) await holdCredits(em, ref, job.heldCredits, take());
+  if (alongside) await em.execute(alongside.sql, [...alongside.params], "run");
+  return { job, effects: plan.afterCommit, eventIds: events?.ids ?? [] };
 }
 
 /** The JobStore on this ORM's database. */

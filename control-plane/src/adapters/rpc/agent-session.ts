@@ -33,6 +33,7 @@ import type { JobTypeTermsLookup } from "../../app/job-type-terms.js";
 import { ProgressThrottle } from "../../app/progress-throttle.js";
 import { reportProgress } from "../../app/report-progress.js";
 import type { ProgressReport } from "../../domain/lifecycle-event.js";
+import type { JobRecord } from "../postgres/job-record.js";
 import type { JobStore } from "../postgres/job-store.js";
 import {
   ackReply,
@@ -60,6 +61,7 @@ export interface AgentSessionDeps {
 
 const INTERNAL = { accepted: false, code: ErrorCode.INTERNAL_ERROR, message: "internal error" } as const;
 const HEARTBEAT_KEY = "\u0000heartbeat";
+const MAX_CLAIMED_HINTS = 10_000;
 
 const attemptKey = (ref: AttemptRef) => `${ref.jobId}/${ref.attempt}`;
 
@@ -67,6 +69,13 @@ const attemptKey = (ref: AttemptRef) => `${ref.jobId}/${ref.attempt}`;
 class Conversation {
   readonly #serial = new KeyedSerializer();
   readonly #throttle: ProgressThrottle<{ ref: AttemptRef; progress: ProgressReport }>;
+  /**
+   * The job as each claim accepted on this session returned it, until the
+   * attempt's result: completeJob then needs not read it again. Only a hint
+   * (a result on another session reads the job), so it is simply dropped
+   * when it grows past MAX_CLAIMED_HINTS (attempts never reported).
+   */
+  readonly #claimed = new Map<string, JobRecord>();
 
   constructor(
     private readonly deps: AgentSessionDeps,
@@ -90,6 +99,10 @@ class Conversation {
         const ref = { jobId: msg.value.jobId, attempt: msg.value.attempt };
         this.#run(ref.jobId, async () => {
           const outcome = await claimJob(this.deps, this.agent, ref);
+          if (outcome.accepted) {
+            if (this.#claimed.size >= MAX_CLAIMED_HINTS) this.#claimed.clear();
+            this.#claimed.set(attemptKey(ref), outcome.job);
+          }
           this.out.push(claimReply(id, ref, outcome));
         }, () => this.out.push(claimReply(id, ref, INTERNAL)));
         return;
@@ -121,14 +134,16 @@ class Conversation {
       case "complete": {
         const ref = refOf(msg.value.ref);
         const report = { output: storedOutput(msg.value.output), usageSeconds: msg.value.usageSeconds };
+        const claimed = this.#takeClaimed(ref);
         this.#run(ref.jobId, async () => {
-          this.#replyIf(id, ref, await completeJob(this.deps, this.agent.id, ref, report));
+          this.#replyIf(id, ref, await completeJob(this.deps, this.agent.id, ref, report, claimed));
         }, () => this.#replyIf(id, ref, INTERNAL));
         return;
       }
       case "fail": {
         const ref = refOf(msg.value.ref);
         const report = failureReport(msg.value);
+        this.#takeClaimed(ref);
         this.#run(ref.jobId, async () => {
           this.#replyIf(id, ref, await failJob(this.deps, this.agent.id, ref, report));
         }, () => this.#replyIf(id, ref, INTERNAL));
@@ -138,6 +153,13 @@ class Conversation {
         this.#replyIf(id, undefined, rejected(ErrorCode.VALIDATION_ERROR, "empty or unknown session message"));
         return;
     }
+  }
+
+  #takeClaimed(ref: AttemptRef): JobRecord | undefined {
+    const key = attemptKey(ref);
+    const job = this.#claimed.get(key);
+    this.#claimed.delete(key);
+    return job;
   }
 
   /** Resolves when every message handed to handle() so far has been dealt with. */
