@@ -6,19 +6,18 @@
  * deliveries; the job fails DISPATCH_EXHAUSTED and the message goes to the DLQ).
  */
 import { jetstream, jetstreamManager, type ConsumerMessages } from "@nats-io/jetstream";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AdminService } from "../../proto/gen/jobplane/v1/admin_service_pb.js";
 import { JobService } from "../../proto/gen/jobplane/v1/job_service_pb.js";
 import { DLQ_HEADERS } from "../../proto/nats/names.js";
 import {
   ADMIN_TOKEN,
-  auditBooks,
   jobLedger,
   jobRow,
   jobTimeline,
-  startLifecycleStack,
   TIMINGS,
   until,
+  useLifecycleStack,
   type LifecycleStack,
 } from "../support/lifecycle-stack.js";
 import { streamMessages } from "../support/stream-messages.js";
@@ -26,20 +25,7 @@ import { streamMessages } from "../support/stream-messages.js";
 const ALL_TYPES = ["test.echo", "test.sleep", "test.fail"];
 const SLEEP_HOLD = 301;
 
-let stack: LifecycleStack | undefined;
-beforeEach(async () => {
-  stack = await startLifecycleStack();
-});
-afterEach(async () => {
-  let violations: string[] = [];
-  try {
-    if (stack) violations = await auditBooks(stack);
-  } finally {
-    await stack?.close();
-    stack = undefined;
-  }
-  expect(violations, "credit invariants after the test").toEqual([]);
-});
+const currentStack = useLifecycleStack();
 
 const statusIs = (s: LifecycleStack, id: string, status: string) => async () => {
   const job = await jobRow(s, id);
@@ -48,7 +34,7 @@ const statusIs = (s: LifecycleStack, id: string, status: string) => async () => 
 
 describe("lifecycle end to end: failures", () => {
   it("kill -9 of the agent running a job → FAILED PROVIDER_TIMEOUT within heartbeat timeout + sweep interval, hold released", async () => {
-    const s = stack!;
+    const s = currentStack();
     await Promise.all([s.startAgent({ types: ALL_TYPES, cp: 0 }), s.startAgent({ types: ALL_TYPES, cp: 1 })]);
     const { job } = await s.client(JobService, 0, s.apiKeys[0]!).submitJob({ type: "test.sleep", params: { seconds: 30 } });
     const running = await until("job RUNNING", Date.now() + 20_000, statusIs(s, job!.id, "running"));
@@ -71,7 +57,7 @@ describe("lifecycle end to end: failures", () => {
   }, 60_000);
 
   it("a job whose deliveries are never claimed → exactly 4 deliveries, then FAILED DISPATCH_EXHAUSTED, message in the DLQ", async () => {
-    const s = stack!;
+    const s = currentStack();
     await Promise.all([s.startAgent({ types: ALL_TYPES, cp: 0 }), s.startAgent({ types: ALL_TYPES, cp: 1 })]);
     const type = "e2e.unclaimable";
     // A type no agent serves; the upsert creates its dispatch consumer.

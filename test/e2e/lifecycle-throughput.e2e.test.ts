@@ -4,32 +4,19 @@
  * Submitted over Connect (gRPC on h2c), spread over both control planes and
  * two API keys (each key's rate limit bursts 300), in concurrent batches.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { JobService } from "../../proto/gen/jobplane/v1/job_service_pb.js";
-import { auditBooks, startLifecycleStack, until, type LifecycleStack } from "../support/lifecycle-stack.js";
+import { useLifecycleStack, until } from "../support/lifecycle-stack.js";
 
 const TYPES = ["test.echo", "test.sleep", "test.fail"];
 const JOBS = 500;
 const BATCH = 50;
 
-let stack: LifecycleStack | undefined;
-beforeEach(async () => {
-  stack = await startLifecycleStack();
-});
-afterEach(async () => {
-  let violations: string[] = [];
-  try {
-    if (stack) violations = await auditBooks(stack);
-  } finally {
-    await stack?.close();
-    stack = undefined;
-  }
-  expect(violations, "credit invariants after the test").toEqual([]);
-});
+const currentStack = useLifecycleStack();
 
 describe("lifecycle end to end: throughput", () => {
   it(`${JOBS} test.echo jobs submitted to both control planes complete exactly once, output = params, credits captured = price × ${JOBS}`, async () => {
-    const s = stack!;
+    const s = currentStack();
     await Promise.all([s.startAgent({ types: TYPES, cp: 0 }), s.startAgent({ types: TYPES, cp: 1 }), s.addApiKey()]);
     const clients = [0, 1].flatMap((cp) => s.apiKeys.map((key) => s.client(JobService, cp, key)));
     const [{ balance: before }] = (await s.query<{ balance: string }>("select balance::text from credit_accounts where org_id = $1", [s.orgId])) as [{ balance: string }];

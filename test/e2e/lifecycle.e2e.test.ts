@@ -4,28 +4,15 @@
  * failure, and an agent's graceful drain on SIGTERM. After every test the
  * books balance and no terminal job holds credits.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { JobService } from "../../proto/gen/jobplane/v1/job_service_pb.js";
-import { auditBooks, jobLedger, jobRow, jobTimeline, startLifecycleStack, until, type LifecycleStack } from "../support/lifecycle-stack.js";
+import { jobLedger, jobRow, jobTimeline, useLifecycleStack, until, type LifecycleStack } from "../support/lifecycle-stack.js";
 
 const ALL_TYPES = ["test.echo", "test.sleep", "test.fail"];
 /** test.sleep holds base 1 + 1/s × its 300 s max execution. */
 const SLEEP_HOLD = 301;
 
-let stack: LifecycleStack | undefined;
-beforeEach(async () => {
-  stack = await startLifecycleStack();
-});
-afterEach(async () => {
-  let violations: string[] = [];
-  try {
-    if (stack) violations = await auditBooks(stack);
-  } finally {
-    await stack?.close();
-    stack = undefined;
-  }
-  expect(violations, "credit invariants after the test").toEqual([]);
-});
+const currentStack = useLifecycleStack();
 
 async function balance(s: LifecycleStack): Promise<{ balance: string; held: string }> {
   const [row] = await s.query<{ balance: string; held: string }>("select balance::text, held::text from credit_accounts where org_id = $1", [s.orgId]);
@@ -39,7 +26,7 @@ const statusIs = (s: LifecycleStack, id: string, status: string) => async () => 
 
 describe("lifecycle end to end: control", () => {
   it("cancel of a running test.sleep through the other control plane ends CANCELLED within a second, hold released", async () => {
-    const s = stack!;
+    const s = currentStack();
     await Promise.all([s.startAgent({ types: ALL_TYPES, cp: 0 }), s.startAgent({ types: ALL_TYPES, cp: 1 })]);
     const before = await balance(s);
     const { job } = await s.client(JobService, 0, s.apiKeys[0]!).submitJob({ type: "test.sleep", params: { seconds: 30 } });
@@ -61,7 +48,7 @@ describe("lifecycle end to end: control", () => {
   }, 60_000);
 
   it("test.fail ends FAILED PROVIDER_ERROR with its message and log tail, hold released, nothing charged", async () => {
-    const s = stack!;
+    const s = currentStack();
     await Promise.all([s.startAgent({ types: ALL_TYPES, cp: 0 }), s.startAgent({ types: ALL_TYPES, cp: 1 })]);
     const before = await balance(s);
     const { job } = await s
@@ -81,7 +68,7 @@ describe("lifecycle end to end: control", () => {
   }, 60_000);
 
   it("SIGTERM drains an agent: the short job completes, the long one fails PROVIDER_ERROR 'agent shutting down', exit 0", async () => {
-    const s = stack!;
+    const s = currentStack();
     // Only the draining agent serves test.sleep, so both jobs run on it.
     const [draining] = await Promise.all([
       s.startAgent({ types: ["test.sleep"], cp: 0, slots: 2, graceMs: 2000 }),

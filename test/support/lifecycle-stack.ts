@@ -12,6 +12,7 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
+import { afterEach, beforeEach, expect } from "vitest";
 import { checkLedgerInvariants } from "../../control-plane/src/adapters/postgres/ledger-invariants.js";
 import { startJobplane, stopAll, runJobplane, type RunningProcess } from "./processes.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
@@ -175,6 +176,31 @@ export async function startLifecycleStack(options: { credits?: number } = {}): P
  * Polls `check` (every 20 ms) until it returns something other than
  * undefined; fails at `deadline` (a Date.now() value) naming `what`.
  */
+/**
+ * Per test: a fresh stack, and afterwards its books audited (credit
+ * invariants, no terminal job holding credits) and everything torn down.
+ */
+export function useLifecycleStack(options: { credits?: number } = {}): () => LifecycleStack {
+  let stack: LifecycleStack | undefined;
+  beforeEach(async () => {
+    stack = await startLifecycleStack(options);
+  });
+  afterEach(async () => {
+    let violations: string[] = [];
+    try {
+      if (stack) violations = await auditBooks(stack);
+    } finally {
+      await stack?.close();
+      stack = undefined;
+    }
+    expect(violations, "credit invariants after the test").toEqual([]);
+  });
+  return () => {
+    if (!stack) throw new Error("useLifecycleStack(): no stack outside a test");
+    return stack;
+  };
+}
+
 export async function until<T>(what: string, deadline: number, check: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
     const value = await check();
