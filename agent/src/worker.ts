@@ -56,7 +56,8 @@ import { sleep, systemClock, type Clock, type TimerHandle } from "./clock.js";
 import { httpFileTransfer, tempWorkspace, type FileTransfer, type WorkspaceFactory } from "./file-transfer.js";
 import type { AnyJobTypeDefinition } from "./job-type-definition.js";
 import type { AgentLogger } from "./logger.js";
-import type { AgentSession, SessionMessage, SessionSettings } from "./session-client.js";
+import type { AgentSession, SessionSettings } from "./session-client.js";
+import { deliverResult } from "./result-delivery.js";
 import { SlotPool } from "./slot-pool.js";
 
 export type WorkerState = "starting" | "running" | "draining" | "stopped";
@@ -361,44 +362,20 @@ export class Worker {
     }
   }
 
-  /** Delivers a result until the control plane acknowledges it (or the session is closed). */
-  private async report(ref: AttemptRef, outcome: AttemptOutcome): Promise<void> {
-    const { logger, session } = this.options;
-    const message: SessionMessage =
-      outcome.kind === "completed" ? { case: "complete", value: outcome.report } : { case: "fail", value: outcome.report };
-    for (let failures = 1; ; failures++) {
-      let reply: SessionResponse;
-      try {
-        reply = await session.deliver(message, this.options.reportTimeoutMs ?? 10_000);
-      } catch (err) {
-        logger.error({ ...ref, err: err instanceof Error ? err.message : String(err) }, "result not delivered: the session closed first");
-        return;
-      }
-      if (reply.message.case !== "ack") {
-        logger.warn({ ...ref, reply: reply.message.case }, "unexpected reply to a result; dropping it");
-        return;
-      }
-      const ack = reply.message.value;
-      if (ack.accepted) {
-        logger.debug(ref, "result recorded");
-        return;
-      }
-      if (ack.code === ErrorCode.CONFLICT) {
-        logger.info({ ...ref, reason: ack.message }, "the attempt was already settled: result dropped");
-        return;
-      }
-      if (ack.code !== ErrorCode.INTERNAL_ERROR) {
-        logger.warn({ ...ref, code: ErrorCode[ack.code], reason: ack.message }, "the control plane refused the result");
-        return;
-      }
-      logger.warn({ ...ref, reason: ack.message }, "the control plane could not record the result; retrying");
-      try {
-        await sleep(this.clock, backoffDelay(failures, this.retryBackoff), this.closing.signal);
-      } catch {
-        logger.error(ref, "result not delivered: the agent stopped while the control plane could not record it");
-        return;
-      }
-    }
+  /** Delivers a result until the control plane acknowledges it (result-delivery.ts). */
+  private report(ref: AttemptRef, outcome: AttemptOutcome): Promise<void> {
+    return deliverResult(
+      {
+        session: this.options.session,
+        logger: this.options.logger,
+        clock: this.clock,
+        timeoutMs: this.options.reportTimeoutMs ?? 10_000,
+        retryBackoff: this.retryBackoff,
+        stopSignal: this.closing.signal,
+      },
+      ref,
+      outcome,
+    );
   }
 
   private onCancel(cancel: CancelAttempt): void {
