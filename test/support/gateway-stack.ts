@@ -157,15 +157,4 @@ export async function startGatewayStack(options: { credits?: number; plan?: stri
   }
 }
 
-/**
- * Polls `check` (every 25 ms) until it returns something other than
- * undefined; fails at `deadline` (a Date.now() value) naming `what`.
- */
-export async function until<T>(what: string, deadline: number, check: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached by the deadline`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { until } from "./until.js";

@@ -173,10 +173,6 @@ export async function startLifecycleStack(options: { credits?: number } = {}): P
 }
 
 /**
- * Polls `check` (every 20 ms) until it returns something other than
- * undefined; fails at `deadline` (a Date.now() value) naming `what`.
- */
-/**
  * Per test: a fresh stack, and afterwards its books audited (credit
  * invariants, no terminal job holding credits) and everything torn down.
  */
@@ -201,14 +197,7 @@ export function useLifecycleStack(options: { credits?: number } = {}): () => Lif
   };
 }
 
-export async function until<T>(what: string, deadline: number, check: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached by the deadline`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { until } from "./until.js";
 
 export interface JobRow {
   id: string;
