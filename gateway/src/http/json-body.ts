@@ -46,14 +46,63 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     throw transportError("UNSUPPORTED_MEDIA_TYPE", "send the body as Content-Type: application/json");
   }
   const declared = Number(req.headers["content-length"]);
-  const tooLarge = () => transportError("PAYLOAD_TOO_LARGE", `the body exceeds ${maxBytes} bytes`);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return parseJson(Buffer.concat(chunks));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  return parseJson(await collectBody(req, maxBytes));
+}
+
+const tooLarge = (maxBytes: number) => transportError("PAYLOAD_TOO_LARGE", `the body exceeds ${maxBytes} bytes`);
+
+/**
+ * Collects the body with listeners rather than `for await`: leaving an async
+ * iterator early destroys the request, and with it the socket, so the client
+ * would see a reset instead of our 413. Over the limit it stops collecting and
+ * leaves the rest for discardBody().
+ */
+function collectBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (outcome: () => void) => {
+      req.off("data", onData).off("end", onEnd).off("error", onError);
+      req.pause();
+      outcome();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) settle(() => reject(tooLarge(maxBytes)));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => settle(() => resolve(Buffer.concat(chunks)));
+    const onError = (err: Error) => settle(() => reject(err));
+    req.on("data", onData).on("end", onEnd).on("error", onError);
+  });
+}
+
+/**
+ * Reads and drops what is left of a refused body, so the client — still
+ * writing — reads our error instead of a connection reset (EPIPE). Gives up,
+ * resolving false, past `maxBytes` or `timeoutMs`: the connection must then
+ * close, as nobody should be able to make the gateway read forever.
+ */
+export function discardBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let size = 0;
+    const settle = (drained: boolean) => {
+      clearTimeout(timer);
+      req.off("data", onData).off("end", onEnd).off("error", onFail).off("close", onClose);
+      if (!drained) req.pause();
+      resolve(drained);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) settle(false);
+    };
+    const onEnd = () => settle(true);
+    const onFail = () => settle(false);
+    const onClose = () => settle(req.complete);
+    const timer = setTimeout(onFail, timeoutMs);
+    req.on("data", onData).on("end", onEnd).on("error", onFail).on("close", onClose);
+    req.resume();
+  });
 }

@@ -13,7 +13,7 @@ import type { RequestValidator } from "../openapi/request-validator.js";
 import type { GatewayMetrics } from "../ops/metrics.js";
 import type { RealtimeHub } from "../realtime/ws-hub.js";
 import { rejectUpgrade } from "../realtime/ws-hub.js";
-import { readJsonBody } from "./json-body.js";
+import { discardBody, readJsonBody } from "./json-body.js";
 import { STREAMED, type Handler, type JsonReply, type RequestContext } from "./handler.js";
 import { requestIdFor } from "./request-id.js";
 import { createRouter, type Resolution } from "./router.js";
@@ -63,6 +63,10 @@ function requestUrl(target: string | undefined): URL | undefined {
     return undefined;
   }
 }
+
+/** A refused body is read and dropped up to this many times the body limit, for this long, before the connection is closed instead. */
+const DISCARD_LIMIT_FACTOR = 8;
+const DISCARD_TIMEOUT_MS = 5_000;
 
 export function createGatewayServer(deps: GatewayServerDeps): http.Server {
   const route = createRouter<OperationId>(operations);
@@ -120,8 +124,11 @@ export function createGatewayServer(deps: GatewayServerDeps): http.Server {
       if (aborted.signal.aborted) return; // the client went away: nobody to answer, nothing went wrong here
       const e = toRestError(err);
       if (e.code === "INTERNAL_ERROR") log.error({ err }, "request failed");
-      // A body left unread (413, 415, …): do not keep a connection whose next bytes are its rest.
-      if (!req.complete) res.setHeader("connection", "close");
+      // A body left unread (413, 415, …): drop the rest so the client reads this answer; if it is
+      // too long to drop, close rather than keep a connection whose next bytes are that rest.
+      if (!req.complete && !(await discardBody(req, DISCARD_LIMIT_FACTOR * deps.maxBodyBytes, DISCARD_TIMEOUT_MS))) {
+        res.setHeader("connection", "close");
+      }
       sendJson(res, errorReply(e));
     }
   };
