@@ -12,8 +12,10 @@
  *   core   jobplane.agents.<agentId>.control   cancel pushes between control-plane instances
  *
  * Consumers: one durable pull consumer per job type on JOBPLANE_DISPATCH
- * (dispatchConsumer), and the control plane's durable `dead_letter` on
- * JOBPLANE_ADVISORIES (deadLetterConsumer).
+ * (dispatchConsumer), the control plane's durable `dead_letter` on
+ * JOBPLANE_ADVISORIES (deadLetterConsumer), and the gateways' durable
+ * `webhooks` on JOBPLANE_EVENTS (webhookConsumer; the control plane creates it
+ * with the stream so no event is missed while no gateway runs).
  */
 import { createHash } from "node:crypto";
 
@@ -38,6 +40,8 @@ export interface NatsNames {
   agentControlSubject(agentId: string): string;
   /** The control plane's durable consumer of the advisory stream (dead-lettering). */
   readonly deadLetterConsumer: string;
+  /** The durable pull consumer of JOBPLANE_EVENTS that feeds webhook deliveries (shared by gateways). */
+  readonly webhookConsumer: string;
 }
 
 /** Header that carries the event type (e.g. "job.completed") on JOBPLANE_EVENTS messages. */
@@ -89,5 +93,6 @@ export function natsNames(prefix = ""): NatsNames {
     },
     agentControlSubject: (agentId) => `${s}jobplane.agents.${agentId}.control`,
     deadLetterConsumer: "dead_letter",
+    webhookConsumer: "webhooks",
   };
 }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file jobplane/v1/event.proto.
  */
 export const file_jobplane_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("Chdqb2JwbGFuZS92MS9ldmVudC5wcm90bxILam9icGxhbmUudjEiiwIKCEpvYkV2ZW50EgoKAmlkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEg4KBm9yZ19pZBgDIAEoCRIOCgZqb2JfaWQYBCABKAkSDAoEdHlwZRgFIAEoCRImCgZzdGF0dXMYBiABKA4yFi5qb2JwbGFuZS52MS5Kb2JTdGF0dXMSKgoIcHJvZ3Jlc3MYByABKAsyGC5qb2JwbGFuZS52MS5Kb2JQcm9ncmVzcxIvCgtvY2N1cnJlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoDam9iGAkgASgLMhAuam9icGxhbmUudjEuSm9iEg8KB2F0dGVtcHQYCiABKA1iBnByb3RvMw", [file_google_protobuf_timestamp, file_jobplane_v1_job]);
+  fileDesc("Chdqb2JwbGFuZS92MS9ldmVudC5wcm90bxILam9icGxhbmUudjEiugIKCEpvYkV2ZW50EgoKAmlkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEg4KBm9yZ19pZBgDIAEoCRIOCgZqb2JfaWQYBCABKAkSDAoEdHlwZRgFIAEoCRImCgZzdGF0dXMYBiABKA4yFi5qb2JwbGFuZS52MS5Kb2JTdGF0dXMSKgoIcHJvZ3Jlc3MYByABKAsyGC5qb2JwbGFuZS52MS5Kb2JQcm9ncmVzcxIvCgtvY2N1cnJlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoDam9iGAkgASgLMhAuam9icGxhbmUudjEuSm9iEg8KB2F0dGVtcHQYCiABKA0SLQoHYmFsYW5jZRgLIAEoCzIcLmpvYnBsYW5lLnYxLkJhbGFuY2VTbmFwc2hvdCJWCg9CYWxhbmNlU25hcHNob3QSDwoHYmFsYW5jZRgBIAEoAxIMCgRoZWxkGAIgASgDEhEKCWF2YWlsYWJsZRgDIAEoAxIRCgl0aHJlc2hvbGQYBCABKANiBnByb3RvMw", [file_google_protobuf_timestamp, file_jobplane_v1_job]);
 
 /**
  * JobEvent is one entry of a job's timeline. It is what the control plane
@@ -56,7 +56,8 @@ export type JobEvent = Message<"jobplane.v1.JobEvent"> & {
   /**
    * Past-tense event name: job.created, job.dispatched, job.started,
    * job.progress, job.completed, job.failed, job.cancelled, job.retried,
-   * job.cancel_requested.
+   * job.cancel_requested; or, for an org's credits, balance.low and
+   * balance.depleted (job_id and job empty, balance set).
    *
    * @generated from field: string type = 5;
    */
@@ -96,6 +97,13 @@ export type JobEvent = Message<"jobplane.v1.JobEvent"> & {
    * @generated from field: uint32 attempt = 10;
    */
   attempt: number;
+
+  /**
+   * The org's credits right after a balance.* event; unset on job events.
+   *
+   * @generated from field: jobplane.v1.BalanceSnapshot balance = 11;
+   */
+  balance?: BalanceSnapshot | undefined;
 };
 
 /**
@@ -104,4 +112,46 @@ export type JobEvent = Message<"jobplane.v1.JobEvent"> & {
  */
 export const JobEventSchema: GenMessage<JobEvent> = /*@__PURE__*/
   messageDesc(file_jobplane_v1_event, 0);
+
+/**
+ * BalanceSnapshot is an org's credit position when a balance.* event fired.
+ *
+ * @generated from message jobplane.v1.BalanceSnapshot
+ */
+export type BalanceSnapshot = Message<"jobplane.v1.BalanceSnapshot"> & {
+  /**
+   * Credits owned.
+   *
+   * @generated from field: int64 balance = 1;
+   */
+  balance: bigint;
+
+  /**
+   * Credits reserved by unfinished jobs.
+   *
+   * @generated from field: int64 held = 2;
+   */
+  held: bigint;
+
+  /**
+   * balance - held.
+   *
+   * @generated from field: int64 available = 3;
+   */
+  available: bigint;
+
+  /**
+   * The low-balance threshold that was crossed (balance.low), or 0.
+   *
+   * @generated from field: int64 threshold = 4;
+   */
+  threshold: bigint;
+};
+
+/**
+ * Describes the message jobplane.v1.BalanceSnapshot.
+ * Use `create(BalanceSnapshotSchema)` to create a new message.
+ */
+export const BalanceSnapshotSchema: GenMessage<BalanceSnapshot> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_event, 1);
 
