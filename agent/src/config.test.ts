@@ -16,6 +16,7 @@ describe("readAgentConfig", () => {
       types: KNOWN,
       slots: 4,
       labels: {},
+      ops: { host: "127.0.0.1", port: 9464, explicit: false },
     });
   });
 
@@ -42,6 +43,32 @@ describe("readAgentConfig", () => {
       slots: 8,
       labels: { region: "eu-west", gpu: "none", host: "a=b" },
     });
+  });
+
+  it("reads AGENT_OPS_PORT and AGENT_OPS_HOST", () => {
+    const ops = (env: Record<string, string>) => readAgentConfig([], { ...ENV, ...env }, KNOWN).ops;
+    expect(ops({ AGENT_OPS_PORT: "9100" })).toEqual({ host: "127.0.0.1", port: 9100, explicit: true });
+    expect(ops({ AGENT_OPS_PORT: "0" })).toEqual({ host: "127.0.0.1", port: 0, explicit: true });
+    expect(ops({ AGENT_OPS_PORT: " 65535 " })).toMatchObject({ port: 65535 });
+    expect(ops({ AGENT_OPS_PORT: "" })).toEqual({ host: "127.0.0.1", port: 9464, explicit: false });
+    expect(ops({ AGENT_OPS_PORT: "off" })).toBeUndefined();
+    expect(ops({ AGENT_OPS_PORT: "OFF", AGENT_OPS_HOST: "not a host" })).toBeUndefined();
+    expect(ops({ AGENT_OPS_HOST: "0.0.0.0" })).toEqual({ host: "0.0.0.0", port: 9464, explicit: false });
+    expect(ops({ AGENT_OPS_HOST: "::1" })).toMatchObject({ host: "::1" });
+    expect(ops({ AGENT_OPS_HOST: "agent-7.internal" })).toMatchObject({ host: "agent-7.internal" });
+    expect(ops({ AGENT_OPS_HOST: "jobplane_agent_1" })).toMatchObject({ host: "jobplane_agent_1" });
+    expect(ops({ AGENT_OPS_HOST: "  " })).toMatchObject({ host: "127.0.0.1" });
+  });
+
+  it("rejects a bad AGENT_OPS_PORT or AGENT_OPS_HOST, naming it", () => {
+    const read = (env: Record<string, string>) => () => readAgentConfig([], { ...ENV, ...env }, KNOWN);
+    expect(read({ AGENT_OPS_PORT: "65536" })).toThrow('AGENT_OPS_PORT must be a port from 0 to 65535 (0 = any free port) or "off", got "65536"');
+    for (const bad of ["-1", "80.5", "0x50", "1e3", "http", "on", "9464/tcp"]) {
+      expect(read({ AGENT_OPS_PORT: bad }), bad).toThrow(/AGENT_OPS_PORT/);
+    }
+    for (const bad of ["http://127.0.0.1", "127.0.0.1:9464", "a b", "-agent", "agent..local"]) {
+      expect(read({ AGENT_OPS_HOST: bad }), bad).toThrow(`AGENT_OPS_HOST must be an IP address or a host name, got "${bad}"`);
+    }
   });
 
   it("names an unknown type in --types and lists the known ones", () => {

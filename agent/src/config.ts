@@ -9,10 +9,14 @@
  *   JOBPLANE_NATS_PREFIX     default "" (tests and shared NATS servers)
  *   JOBPLANE_AGENT_GRACE_MS  default 30000: how long SIGTERM lets running jobs finish
  *   LOG_LEVEL                default info
+ *   AGENT_OPS_PORT           default 9464: /healthz and /metrics; 0 = any free port, off = none
+ *   AGENT_OPS_HOST           default 127.0.0.1: an agent is not a public service; set 0.0.0.0
+ *                            (or the pod IP) for a scraper or kubelet on another host
  *   --types a,b              default: every job type the agent ships
  *   --slots N                default 4: jobs run at once
  *   --labels k=v,k2=v2       free-form, sent with Register
  */
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { natsNames } from "../../proto/nats/names.js";
 
@@ -26,18 +30,35 @@ export interface AgentConfig {
   readonly types: readonly string[];
   readonly slots: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** Where /healthz and /metrics listen; undefined when AGENT_OPS_PORT=off. */
+  readonly ops: AgentOpsConfig | undefined;
+}
+
+export interface AgentOpsConfig {
+  readonly host: string;
+  /** 0 = any free port (the URL is logged). */
+  readonly port: number;
+  /**
+   * AGENT_OPS_PORT was set. A busy port is then fatal (the operator asked for
+   * it); the default port being busy (a second agent on the host) only turns
+   * the endpoints off with a warning.
+   */
+  readonly explicit: boolean;
 }
 
 export const DEFAULT_CONTROL_PLANE_URL = "http://127.0.0.1:7070";
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 export const DEFAULT_GRACE_MS = 30_000;
 export const DEFAULT_SLOTS = 4;
+/** The OpenTelemetry Prometheus exporter's default port: the one a scrape config for a worker process tends to expect. */
+export const DEFAULT_OPS_PORT = 9464;
+export const DEFAULT_OPS_HOST = "127.0.0.1";
 const MAX_SLOTS = 1024;
 
 export const AGENT_USAGE = `usage: jobplane agent [--types a,b] [--slots N] [--labels k=v,…]
 
 environment: CONTROL_PLANE_URL, NATS_URL, AGENT_TOKEN (required), JOBPLANE_NATS_PREFIX,
-             JOBPLANE_AGENT_GRACE_MS, LOG_LEVEL`;
+             JOBPLANE_AGENT_GRACE_MS, LOG_LEVEL, AGENT_OPS_PORT (9464; 0 = any, off), AGENT_OPS_HOST`;
 
 /** A configuration error: the message says what to fix. */
 export class AgentConfigError extends Error {
@@ -85,8 +106,27 @@ export function readAgentConfig(
     types: parseTypes(values.types, knownTypes),
     slots: intSetting("--slots", values.slots, DEFAULT_SLOTS, 1, MAX_SLOTS),
     labels: parseLabels(values.labels),
+    ops: parseOps(env.AGENT_OPS_PORT, env.AGENT_OPS_HOST),
   };
 }
+
+function parseOps(rawPort: string | undefined, rawHost: string | undefined): AgentOpsConfig | undefined {
+  const portText = rawPort?.trim() ?? "";
+  if (portText.toLowerCase() === "off") return undefined;
+  // Digits only: Number() would take "0x50" or "1e3" for a port.
+  const port = portText === "" ? DEFAULT_OPS_PORT : /^\d{1,5}$/.test(portText) ? Number(portText) : -1;
+  if (port < 0 || port > 65_535) {
+    throw new AgentConfigError(`AGENT_OPS_PORT must be a port from 0 to 65535 (0 = any free port) or "off", got "${rawPort}"`);
+  }
+  const host = rawHost?.trim() || DEFAULT_OPS_HOST;
+  if (isIP(host) === 0 && !HOSTNAME.test(host)) {
+    throw new AgentConfigError(`AGENT_OPS_HOST must be an IP address or a host name, got "${rawHost}"`);
+  }
+  return { host, port, explicit: portText !== "" };
+}
+
+/** A DNS name, leniently (underscores pass: Docker names have them); catches URLs and host:port. */
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
 
 function parseTypes(raw: string | undefined, known: readonly string[]): string[] {
   if (raw === undefined) return [...known];

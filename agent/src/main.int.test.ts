@@ -1,7 +1,8 @@
 /**
  * `jobplane agent` as a real process (bin/jobplane.js on the pinned Node)
  * against real NATS and the fake control plane: it logs "agent ready" with its
- * agent id, runs a job, and on SIGTERM drains and exits 0.
+ * agent id and ops URL, answers /healthz, runs a job, and on SIGTERM drains
+ * and exits 0.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { runJobplane, startJobplane, stopAll } from "../../test/support/processes.js";
@@ -34,9 +35,16 @@ describe("jobplane agent (process)", () => {
       JOBPLANE_NATS_PREFIX: prefix,
       JOBPLANE_AGENT_GRACE_MS: "500",
       LOG_LEVEL: "info",
+      AGENT_OPS_PORT: "0",
     });
     const ready = await agent.waitForLog((l) => l.msg === "agent ready", 30_000);
     expect(ready).toMatchObject({ agentId: "agt_fake0001", types: ["test.echo", "test.sleep"], slots: 2 });
+    const ops = await agent.waitForLog((l) => l.msg === "agent ops listening");
+    expect(ops.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.opsUrl).toBe(ops.url);
+    const health = await fetch(`${String(ops.url)}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok", agentId: "agt_fake0001", slots: 2, running: 0 });
     expect(fake.registrations[0]).toMatchObject({ jobTypes: ["test.echo", "test.sleep"], slots: 2, labels: { host: "ci" } });
 
     fake.setJob("job_00000000000000e1", { type: "test.echo", params: { via: "process" } });

@@ -34,6 +34,8 @@
  * result is retried over new sessions until acknowledged (a CONFLICT ack
  * means it was already settled: logged and dropped); no attempt is left
  * running after stop() resolves.
+ * Metrics: claim answers and finished attempts (with their outcome label and
+ * duration) go to the injected WorkerMetrics; nothing here knows Prometheus.
  */
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
@@ -59,6 +61,7 @@ import type { AgentLogger } from "./logger.js";
 import type { AgentSession, SessionSettings } from "./session-client.js";
 import { deliverResult } from "./result-delivery.js";
 import { SlotPool } from "./slot-pool.js";
+import { attemptOutcomeLabel, guardedWorkerMetrics, noWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
 
 export type WorkerState = "starting" | "running" | "draining" | "stopped";
 
@@ -85,6 +88,8 @@ export interface WorkerOptions {
   readonly fetchExpiresMs?: number;
   /** Back-off of consumer binding and fetch retries (default 500 ms … 5 s). */
   readonly retryBackoff?: BackoffOptions;
+  /** Told of claim answers and finished attempts (default: nobody). */
+  readonly metrics?: WorkerMetrics;
 }
 
 /** Rejections that mean "never run this message": terminate it. Others are transient. */
@@ -110,6 +115,7 @@ export class Worker {
   private stopping: Promise<void> | undefined;
   private readonly fetchExpiresMs: number;
   private readonly retryBackoff: BackoffOptions;
+  private readonly metrics: WorkerMetrics;
 
   constructor(private readonly options: WorkerOptions) {
     if (options.jobTypes.length === 0) throw new Error("the worker needs at least one job type");
@@ -118,6 +124,9 @@ export class Worker {
     this.slots = new SlotPool(options.slots);
     this.fetchExpiresMs = Math.max(1000, options.fetchExpiresMs ?? 3000);
     this.retryBackoff = options.retryBackoff ?? { initialMs: 500, maxMs: 5000 };
+    this.metrics = options.metrics
+      ? guardedWorkerMetrics(options.metrics, (err) => options.logger.error({ err }, "recording a metric failed"))
+      : noWorkerMetrics;
   }
 
   get state(): WorkerState {
@@ -287,10 +296,12 @@ export class Worker {
       }
       switch (reply.message.case) {
         case "claimAccepted":
+          this.metrics.claimAnswered("accepted");
           msg.ack();
           await this.runAttempt(type, ref, reply.message.value);
           return;
         case "claimRejected": {
+          this.metrics.claimAnswered("rejected");
           const { code, message } = reply.message.value;
           if (TERMINAL_REJECTIONS.has(code)) {
             msg.term();
@@ -317,6 +328,7 @@ export class Worker {
     const fields = { ...ref, type };
     if (!definition) {
       logger.error(fields, "claim accepted for a job type this agent does not serve: failing it");
+      this.metrics.attemptFinished(type, "failed", 0);
       await this.report(ref, {
         kind: "failed",
         report: create(FailJobSchema, {
@@ -334,6 +346,7 @@ export class Worker {
       workspace: this.options.workspace ?? tempWorkspace,
       onLog: (r, line) => logger.debug({ ...r, line }, "handler log"),
     };
+    const startedAt = this.clock.now();
     const run = startAttempt(
       definition,
       {
@@ -351,6 +364,7 @@ export class Worker {
       if (this.graceExpired) run.shutdown();
       logger.info(fields, "attempt started");
       const outcome = await run.outcome;
+      this.metrics.attemptFinished(type, attemptOutcomeLabel(outcome, run.abortCause), (this.clock.now() - startedAt) / 1000);
       const error = outcome.kind === "failed" ? outcome.report.error : undefined;
       logger.info(
         { ...fields, outcome: outcome.kind, ...(error ? { code: ErrorCode[error.code], reason: error.message } : {}) },

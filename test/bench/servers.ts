@@ -195,6 +195,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ...common,
       CONTROL_PLANE_URL: controlPlaneUrl,
       AGENT_TOKEN: String(agentToken.token),
+      AGENT_OPS_PORT: "0",
     });
     processes.push({ name: "agent", proc: agent });
     await agent.waitForLog((l) => l.msg === "agent ready", 30_000);

@@ -138,6 +138,7 @@ export async function startLifecycleStack(options: { credits?: number } = {}): P
           ...shared,
           CONTROL_PLANE_URL: cpUrls[cp],
           AGENT_TOKEN: token,
+          AGENT_OPS_PORT: "0", // many agents on one host: each its own ops port
           ...(agent.graceMs !== undefined ? { JOBPLANE_AGENT_GRACE_MS: String(agent.graceMs) } : {}),
         });
         processes.push({ name: `agent-${processes.length - 2}`, process });
