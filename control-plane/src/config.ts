@@ -27,11 +27,14 @@ export interface ControlPlaneConfig {
    * lost (listener reconnecting) or an instance died before sequencing its rows.
    */
   readonly sequencerIntervalMs: number;
+  /** Webhook retries, disabling, private targets (webhook-config.ts). */
+  readonly webhooks: WebhookConfig;
 }
 
 import { readAgentConfig, type AgentConfig } from "./agent-config.js";
 import { readDispatchPlaneConfig, type DispatchPlaneConfig } from "./dispatch-config.js";
 import { intSetting } from "./env-settings.js";
+import { readWebhookConfig, type WebhookConfig } from "./webhook-config.js";
 
 export { intSetting };
 
@@ -51,6 +54,7 @@ export function readControlPlaneConfig(env: Record<string, string | undefined>):
     dispatcherEnabled: onOff(env, "JOBPLANE_DISPATCHER", true),
     agents: readAgentConfig(env),
     sequencerIntervalMs: intSetting(env, "JOBPLANE_SEQUENCER_INTERVAL_MS", 1000, 10, 600_000),
+    webhooks: readWebhookConfig(env),
   };
 }
 

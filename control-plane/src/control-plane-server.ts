@@ -21,10 +21,12 @@ import { createSweeper } from "./app/sweep.js";
 import { startSweeperLoop } from "./app/sweeper-loop.js";
 import { createDualProtocolServer } from "./adapters/http/dual-protocol-server.js";
 import { createOpsRoutes, send } from "./adapters/http/ops-routes.js";
+import { createDnsHostResolver } from "./adapters/dns/dns-host-resolver.js";
 import { createNatsAgentControlBus, createNotifyAgentHandler } from "./adapters/nats/agent-control-bus.js";
 import { connectNats } from "./adapters/nats/nats-connection.js";
 import { createEventSequencer } from "./adapters/postgres/event-sequencer.js";
 import { createPgAuthenticator } from "./adapters/postgres/pg-authenticator.js";
+import { createPgCreditSignals } from "./adapters/postgres/pg-credit-signals.js";
 import { createPgEventFeed } from "./adapters/postgres/pg-event-feed.js";
 import { createSharedPgListeners } from "./adapters/postgres/pg-listener.js";
 import { createPgJobStore } from "./adapters/postgres/pg-job-store.js";
@@ -92,6 +94,10 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
     });
     await events.start();
     stops.push(() => events.stop());
+    // Top-ups for WatchBalance: one more channel on the same connection.
+    const creditSignals = createPgCreditSignals({ databaseUrl: config.databaseUrl, listen, logger });
+    await creditSignals.start();
+    stops.push(() => creditSignals.stop());
     const sequencer = createEventSequencer({
       orm,
       databaseUrl: config.databaseUrl,
@@ -141,10 +147,13 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
           auth,
           shutdown: shutdown.signal,
           events,
+          creditSignals,
           afterCommit,
           agentControl: createNatsAgentControlBus(nc, names, logger.child({ component: "agent-control" })),
           agentSettings: config.agents,
           dispatch: plane,
+          webhooks: config.webhooks,
+          resolveHost: createDnsHostResolver(),
         }),
       // Errors are mapped first (innermost) so metrics count the final code.
       interceptors: [metricsInterceptor(registry), errorMappingInterceptor(logger)],

@@ -7,6 +7,7 @@
  *
  *   stream JOBPLANE_DISPATCH  work queue   jobplane.dispatch.<type>          DispatchMessage (binary proto)
  *   stream JOBPLANE_EVENTS    limits       jobplane.events.<orgId>.<jobId>   JobEvent (canonical proto JSON)
+ *                                          jobplane.events.<orgId>.balance   balance.* JobEvents (job ids start job_: no clash)
  *   stream JOBPLANE_DLQ       limits       jobplane.dlq.<type>               the dead-lettered DispatchMessage
  *   stream JOBPLANE_ADVISORIES limits      $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<dispatch stream>.>
  *   core   jobplane.agents.<agentId>.control   cancel pushes between control-plane instances
@@ -46,6 +47,9 @@ export interface NatsNames {
 
 /** Header that carries the event type (e.g. "job.completed") on JOBPLANE_EVENTS messages. */
 export const EVENT_TYPE_HEADER = "Jobplane-Event-Type";
+
+/** The last subject token of an org's balance.* events: `eventSubject(orgId, BALANCE_SUBJECT_TOKEN)`. */
+export const BALANCE_SUBJECT_TOKEN = "balance";
 
 /**
  * Headers on a JOBPLANE_DLQ message (its body is the original DispatchMessage):

@@ -11,6 +11,7 @@ import type { Clock } from "../../control-plane/src/app/clock.js";
 import { createOrm, type Orm } from "../../control-plane/src/adapters/postgres/orm.js";
 import { readControlPlaneConfig } from "../../control-plane/src/config.js";
 import { startControlPlaneServer } from "../../control-plane/src/control-plane-server.js";
+import type { WebhookConfig } from "../../control-plane/src/webhook-config.js";
 import { createTestNats, type TestNats } from "./test-nats.js";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
@@ -40,11 +41,17 @@ export interface StartTestControlPlaneOptions {
   readonly dispatching?: boolean;
   /** Share another instance's NATS prefix (two instances, one cluster); default: a fresh prefix. */
   readonly nats?: TestNats;
+  /**
+   * Webhook settings over the env's. Tests allow private targets by default
+   * (their receivers listen on 127.0.0.1); pass { allowPrivate: false } to
+   * test the refusal.
+   */
+  readonly webhooks?: Partial<WebhookConfig>;
 }
 
 export async function startTestControlPlane(options: StartTestControlPlaneOptions): Promise<TestControlPlane> {
   const nats = options.nats ?? (await createTestNats());
-  const config = readControlPlaneConfig({
+  const parsed = readControlPlaneConfig({
     NATS_URL: nats.url,
     JOBPLANE_NATS_PREFIX: nats.prefix,
     JOBPLANE_DISPATCHER: options.dispatching ? "on" : "off",
@@ -53,8 +60,10 @@ export async function startTestControlPlane(options: StartTestControlPlaneOption
     CONTROL_PLANE_HOST: "127.0.0.1",
     JOBPLANE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     JOBPLANE_SHUTDOWN_GRACE_MS: "2000",
+    JOBPLANE_WEBHOOK_ALLOW_PRIVATE: "1",
     ...options.env,
   });
+  const config = { ...parsed, webhooks: { ...parsed.webhooks, ...options.webhooks } };
   const orm = await createOrm(options.databaseUrl, { poolSize: options.poolSize ?? 10 });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const server = await startControlPlaneServer({ config, orm, logger, ...(options.clock ? { clock: options.clock } : {}) });

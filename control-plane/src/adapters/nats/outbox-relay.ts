@@ -3,7 +3,8 @@
  * once per dedup window, in per-job order, also after NATS was down.
  *
  * Wire format (what outside subscribers rely on; see README):
- *   subject  jobplane.events.<orgId>.<jobId>
+ *   subject  jobplane.events.<orgId>.<jobId>, and jobplane.events.<orgId>.balance
+ *            for the org's balance.low / balance.depleted (no job)
  *   msg id   the event id (evt_…): JetStream drops a republish within the
  *            stream's duplicate window (2 min)
  *   header   Jobplane-Event-Type: job.created | job.dispatched | …
@@ -13,9 +14,10 @@
  * `batchSize` sequenced, unpublished rows in sequence order; publish them —
  * one job's events one after another (each waits for the previous one's
  * ack, so a failure can never let a later event overtake an earlier one),
- * different jobs' events concurrently; mark the acked ones published in one
- * UPDATE; commit. A failed publish leaves its row, and that job's later rows,
- * for the next pass; the loop backs off while publishes fail (wake-loop.ts).
+ * likewise one org's balance events; different jobs' events concurrently;
+ * mark the acked ones published in one UPDATE; commit. A failed publish
+ * leaves its row, and that job's later rows, for the next pass; the loop
+ * backs off while publishes fail (wake-loop.ts).
  * A row published whose marking did not commit is published again and
  * dropped by JetStream as a duplicate.
  *
@@ -27,10 +29,10 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { JobEventSchema } from "../../../../proto/gen/jobplane/v1/event_pb.js";
-import { EVENT_TYPE_HEADER, type NatsNames } from "../../../../proto/nats/names.js";
+import { BALANCE_SUBJECT_TOKEN, EVENT_TYPE_HEADER, type NatsNames } from "../../../../proto/nats/names.js";
 import { createWakeLoop, type PassOutcome } from "../../app/wake-loop.js";
 import { SEQUENCED_CHANNEL } from "../postgres/event-sequencer.js";
-import type { StoredJobEvent } from "../postgres/job-store.js";
+import type { StoredEvent } from "../postgres/job-store.js";
 import type { OutboxStore } from "../postgres/pg-outbox-queries.js";
 import { pgListener, type PgListenerFactory } from "../postgres/pg-listener.js";
 import { jobEventToProto } from "../rpc/job-to-proto.js";
@@ -79,8 +81,13 @@ export interface OutboxRelay {
 }
 
 /** A job_events row as the JOBPLANE_EVENTS message body. */
-export function encodeJobEvent(event: StoredJobEvent): string {
+export function encodeJobEvent(event: StoredEvent): string {
   return toJsonString(JobEventSchema, jobEventToProto(event));
+}
+
+/** The subject's last token: the job, or `balance` for the org's balance events. */
+function subjectToken(event: StoredEvent): string {
+  return event.jobId ?? BALANCE_SUBJECT_TOKEN;
 }
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -88,10 +95,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? DEFAULT_RELAY_BATCH;
   const timeout = options.publishTimeoutMs ?? 5000;
 
-  async function publish(event: StoredJobEvent): Promise<void> {
+  async function publish(event: StoredEvent): Promise<void> {
     const h = headers();
     h.set(EVENT_TYPE_HEADER, event.type);
-    await js.publish(names.eventSubject(event.orgId, event.jobId), encodeJobEvent(event), {
+    await js.publish(names.eventSubject(event.orgId, subjectToken(event)), encodeJobEvent(event), {
       msgID: event.eventId,
       headers: h,
       expect: { streamName: names.eventsStream },
@@ -107,7 +114,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       let failed = 0;
       const chains = new Map<string, Promise<boolean>>();
       const outcomes = rows.map((row) => {
-        const previous = chains.get(row.jobId) ?? Promise.resolve(true);
+        // One chain per subject: a job's events, or one org's balance events.
+        const chain = `${row.orgId}.${subjectToken(row)}`;
+        const previous = chains.get(chain) ?? Promise.resolve(true);
         const next = previous.then(async (ok) => {
           if (!ok) return false;
           try {
@@ -119,7 +128,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             return false;
           }
         });
-        chains.set(row.jobId, next);
+        chains.set(chain, next);
         return next;
       });
       const done = await Promise.all(outcomes);

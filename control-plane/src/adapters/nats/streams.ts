@@ -13,6 +13,8 @@
  *   JOBPLANE_ADVISORIES  limits      $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<dispatch stream>.>
  *     advisories are core NATS messages: this stream keeps them while no
  *     control plane listens, and the dead-letterer reads it with a durable.
+ * With the events stream comes the gateways' durable webhook consumer
+ * (webhook-consumer.ts), so no event waits on a gateway having run once.
  */
 import {
   AckPolicy,
@@ -29,6 +31,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import type { NatsNames } from "../../../../proto/nats/names.js";
+import { ensureWebhookConsumer } from "./webhook-consumer.js";
 
 export interface StreamOptions {
   /** JOBPLANE_EVENTS retention (default 7 days). */
@@ -112,7 +115,7 @@ function sameStream(have: StreamConfig, want: WantedStream): boolean {
   );
 }
 
-/** Creates the streams that are missing and updates those whose settings changed. */
+/** Creates the streams that are missing and updates those whose settings changed; then the webhook consumer. */
 export async function ensureStreams(jsm: JetStreamManager, names: NatsNames, opts: StreamOptions = {}): Promise<void> {
   for (const want of streamConfigs(names, opts)) {
     const info = await streamInfo(jsm, want.name);
@@ -134,6 +137,7 @@ export async function ensureStreams(jsm: JetStreamManager, names: NatsNames, opt
     }
     if (!sameStream(current.config, want)) await jsm.streams.update(want.name, { ...current.config, ...want });
   }
+  await ensureWebhookConsumer(jsm, names);
 }
 
 export interface DispatchConsumerOptions {

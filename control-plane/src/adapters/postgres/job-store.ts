@@ -4,6 +4,7 @@
  * movements and outbox events commit with it or not at all.
  */
 import type { JobStatus } from "../../../../proto/gen/jobplane/v1/job_pb.js";
+import type { BalanceSnapshot } from "../../domain/balance-alerts.js";
 import type { Effect, LifecycleEvent } from "../../domain/lifecycle-event.js";
 import type { StoredInput, StoredOutput } from "./job-json.js";
 import type { JobRecord, JobSnapshot } from "./job-record.js";
@@ -62,20 +63,35 @@ export interface ApplyEventResult {
   readonly eventIds: readonly string[];
 }
 
-/** One outbox row as stored. */
-export interface StoredJobEvent {
+/** What every outbox row has. */
+interface StoredEventRow {
   readonly id: string;
   readonly eventId: string;
   readonly orgId: string;
-  readonly jobId: string;
-  readonly attempt: number;
   readonly type: string;
-  readonly status: string;
-  readonly payload: JobSnapshot;
   readonly occurredAt: Date;
   readonly sequence: string | null;
   readonly publishedAt: Date | null;
 }
+
+/** One outbox row about a job (job.*), as stored. */
+export interface StoredJobEvent extends StoredEventRow {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly status: string;
+  readonly payload: JobSnapshot;
+}
+
+/** One outbox row about an org's credits (balance.*): no job, attempt or status. */
+export interface StoredBalanceEvent extends StoredEventRow {
+  readonly jobId: null;
+  readonly attempt: null;
+  readonly status: null;
+  readonly payload: BalanceSnapshot;
+}
+
+/** Any outbox row; `jobId === null` tells a balance event from a job event. */
+export type StoredEvent = StoredJobEvent | StoredBalanceEvent;
 
 export interface JobStore {
   /**

@@ -16,6 +16,7 @@ const TABLES = [
   "plans",
   "rate_limits",
   "webhook_deliveries",
+  "webhook_delivery_attempts",
   "webhook_endpoints",
 ];
 

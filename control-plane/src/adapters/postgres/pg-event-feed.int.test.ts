@@ -9,7 +9,7 @@ import { useTestDatabase } from "../../../../test/support/test-database.js";
 import type { EventSubscription } from "../../app/event-feed.js";
 import { DomainError } from "../../domain/domain-error.js";
 import { createEventSequencer } from "./event-sequencer.js";
-import type { StoredJobEvent } from "./job-store.js";
+import type { StoredEvent } from "./job-store.js";
 import { createPgEventFeed, type PgEventFeed, type PgEventFeedOptions } from "./pg-event-feed.js";
 import { createPgJobStore } from "./pg-job-store.js";
 
@@ -22,11 +22,11 @@ const TYPE = "test.fed";
  * fails the test instead of hanging it.
  */
 async function collect(
-  events: AsyncIterable<StoredJobEvent>,
-  until: (seen: readonly StoredJobEvent[]) => boolean,
+  events: AsyncIterable<StoredEvent>,
+  until: (seen: readonly StoredEvent[]) => boolean,
   timeoutMs = 20_000,
-): Promise<StoredJobEvent[]> {
-  const seen: StoredJobEvent[] = [];
+): Promise<StoredEvent[]> {
+  const seen: StoredEvent[] = [];
   const iterator = events[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -50,7 +50,7 @@ async function followedTo(feed: PgEventFeed, sequence: bigint): Promise<void> {
   await eventually(`the feed to reach sequence ${sequence}`, async () => (feed.position() >= sequence ? true : undefined));
 }
 
-const sequences = (events: readonly StoredJobEvent[]) => events.map((e) => Number(e.sequence));
+const sequences = (events: readonly StoredEvent[]) => events.map((e) => Number(e.sequence));
 const contiguousFrom = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
 
 describe("PgEventFeed", () => {
@@ -166,7 +166,7 @@ describe("PgEventFeed", () => {
     await busyOrg(store, orgId, 4);
     await followedTo(feed, 40n); // 20 live events went to a 3-event buffer
     const events = await collect({ [Symbol.asyncIterator]: () => iterator }, (s) => s.length === 39);
-    expect(sequences([first.value as StoredJobEvent, ...events])).toEqual(contiguousFrom(1, 40));
+    expect(sequences([first.value as StoredEvent, ...events])).toEqual(contiguousFrom(1, 40));
   });
 
   it("ends subscriptions cleanly on abort and on stop()", async () => {

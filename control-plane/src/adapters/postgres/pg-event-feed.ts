@@ -10,6 +10,9 @@
  *     until a short page, handing each row to the matching subscribers and
  *     advancing position (coalesced: one read at a time, plus one more)
  *   following —stop()→ stopped: every subscription ends, the read in flight is awaited
+ * Which events a subscriber gets: its org's; with a jobId only that job's,
+ * with jobTypes only those jobs' — balance events (job_id null) match
+ * neither, so WatchJob never sees them and an unfiltered WatchJobs does.
  * Invariant: the sequencer makes numbering transactions visible in sequence
  * order, so what `sequence > position` returns is always the next stretch of
  * the timeline: the reader never skips a sequence and never sees one twice.
@@ -37,8 +40,8 @@ import type { EventFeed, EventSubscription, JobTimelineHead } from "../../app/ev
 import { DomainError } from "../../domain/domain-error.js";
 import { parseStatusName } from "../../domain/job-status.js";
 import { SEQUENCED_CHANNEL } from "./event-sequencer.js";
-import { JOB_EVENT_JSON, jobEventFromRow, type JobEventRowJson } from "./job-event-rows.js";
-import type { StoredJobEvent } from "./job-store.js";
+import { eventFromRow, JOB_EVENT_JSON, type JobEventRowJson } from "./job-event-rows.js";
+import type { StoredEvent } from "./job-store.js";
 import type { Orm } from "./orm.js";
 import { pgListener, type PgListenerFactory } from "./pg-listener.js";
 
@@ -78,10 +81,11 @@ interface Sink {
   readonly orgId: string;
   readonly jobId: string | undefined;
   readonly jobTypes: ReadonlySet<string> | undefined;
-  readonly queue: BoundedQueue<StoredJobEvent>;
+  readonly queue: BoundedQueue<StoredEvent>;
 }
 
-function matches(sink: Sink, event: StoredJobEvent): boolean {
+function matches(sink: Sink, event: StoredEvent): boolean {
+  if (event.jobId === null) return sink.jobId === undefined && sink.jobTypes === undefined;
   return (
     (sink.jobId === undefined || sink.jobId === event.jobId) &&
     (sink.jobTypes === undefined || sink.jobTypes.has(event.payload.type))
@@ -89,7 +93,7 @@ function matches(sink: Sink, event: StoredJobEvent): boolean {
 }
 
 /** The sequence of a row read by sequence (never null there). */
-function sequenceOf(event: StoredJobEvent): bigint {
+function sequenceOf(event: StoredEvent): bigint {
   if (event.sequence === null) throw new Error(`event ${event.eventId} has no sequence`);
   return BigInt(event.sequence);
 }
@@ -109,7 +113,7 @@ export function createPgEventFeed(options: PgEventFeedOptions): PgEventFeed {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
-  function dispatch(event: StoredJobEvent): void {
+  function dispatch(event: StoredEvent): void {
     const sinks = sinksByOrg.get(event.orgId);
     if (!sinks) return;
     for (const sink of sinks) if (matches(sink, event)) sink.queue.push(event);
@@ -125,7 +129,7 @@ export function createPgEventFeed(options: PgEventFeedOptions): PgEventFeed {
         );
       // No await from here to the end of the loop body: see the header.
       for (const { e } of rows) {
-        const event = jobEventFromRow(e);
+        const event = eventFromRow(e);
         position = sequenceOf(event);
         dispatch(event);
       }
@@ -144,7 +148,8 @@ export function createPgEventFeed(options: PgEventFeedOptions): PgEventFeed {
     onListening: () => reader.request(),
   });
 
-  async function readHistory(sub: EventSubscription, after: bigint): Promise<StoredJobEvent[]> {
+  // Mirrors matches(): `e.job_id = ?` and the payload's job type are never true of a balance row.
+  async function readHistory(sub: EventSubscription, after: bigint): Promise<StoredEvent[]> {
     const where = ["e.org_id = ?", "e.sequence > ?"];
     const params: unknown[] = [sub.orgId, after.toString()];
     if (sub.jobId !== undefined) {
@@ -161,7 +166,7 @@ export function createPgEventFeed(options: PgEventFeedOptions): PgEventFeed {
         `select ${JOB_EVENT_JSON} from job_events e where ${where.join(" and ")} order by e.sequence limit ?`,
         [...params, pageSize],
       );
-    return rows.map(({ e }) => jobEventFromRow(e));
+    return rows.map(({ e }) => eventFromRow(e));
   }
 
   function register(sink: Sink): () => void {
@@ -174,7 +179,7 @@ export function createPgEventFeed(options: PgEventFeedOptions): PgEventFeed {
     };
   }
 
-  async function* subscribe(sub: EventSubscription): AsyncGenerator<StoredJobEvent, void, undefined> {
+  async function* subscribe(sub: EventSubscription): AsyncGenerator<StoredEvent, void, undefined> {
     const { signal } = sub;
     if (stopped || signal?.aborted) return;
     const sink: Sink = {

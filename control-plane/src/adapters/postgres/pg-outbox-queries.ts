@@ -8,16 +8,16 @@
  * order is the job's own order (job_events_unpublished_idx serves the scan).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { JOB_EVENT_JSON, jobEventFromRow, type JobEventRowJson } from "./job-event-rows.js";
-import type { StoredJobEvent } from "./job-store.js";
+import { eventFromRow, JOB_EVENT_JSON, type JobEventRowJson } from "./job-event-rows.js";
+import type { StoredEvent } from "./job-store.js";
 import type { Orm } from "./orm.js";
 
 /** The advisory lock of the one relay pass ("jobrel" in ASCII). */
 export const RELAY_LOCK_KEY = 0x6a6f6272656c;
 
 export interface OutboxTx {
-  /** Up to `limit` sequenced, unpublished rows, in sequence order. */
-  unpublished(limit: number): Promise<StoredJobEvent[]>;
+  /** Up to `limit` sequenced, unpublished rows (job and balance events), in sequence order. */
+  unpublished(limit: number): Promise<StoredEvent[]>;
   /** Sets published_at on these rows (by job_events.id). */
   markPublished(ids: readonly string[]): Promise<void>;
 }
@@ -37,7 +37,7 @@ function outboxTx(em: EntityManager): OutboxTx {
           limit ?`,
         [limit],
       );
-      return rows.map(({ e }) => jobEventFromRow(e));
+      return rows.map(({ e }) => eventFromRow(e));
     },
     async markPublished(ids) {
       if (ids.length === 0) return;

@@ -1,7 +1,8 @@
 /**
- * BillingService over Connect: an org's credit position and its ledger, for
- * API keys with billing:read. Errors go through the error-mapping
- * interceptor like every other service.
+ * BillingService over Connect: an org's credit position, its ledger, and a
+ * stream of its balance (balance-watch-service.ts), for API keys with
+ * billing:read. Errors go through the error-mapping interceptor like every
+ * other service.
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -16,6 +17,7 @@ import { getBalance, listUsage, type LedgerEntryRecord } from "../../app/billing
 import type { LedgerKind } from "../postgres/entities/credit-ledger-entry.js";
 import { createPgCreditLedger } from "../postgres/pg-credit-ledger.js";
 import { createPgUsageLedger } from "../postgres/pg-usage-ledger.js";
+import { createBalanceWatchHandler } from "./balance-watch-service.js";
 import type { RpcDeps } from "./rpc-deps.js";
 
 const KINDS = {
@@ -52,5 +54,7 @@ export function createBillingService(deps: RpcDeps): Partial<ServiceImpl<typeof 
       const page = await listUsage(usage, principal.orgId, { limit: req.limit, cursor: req.cursor, jobId: req.jobId });
       return { entries: page.entries.map(ledgerEntryToProto), nextCursor: page.nextCursor };
     },
+
+    ...createBalanceWatchHandler({ ...deps, credits }),
   };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../../proto/gen/jobplane/v1/errors_pb.js";
 import { JobPhase, JobStatus } from "../../../../proto/gen/jobplane/v1/job_pb.js";
 import { toJobSnapshot, type JobRecord } from "../postgres/job-record.js";
-import type { StoredJobEvent } from "../postgres/job-store.js";
+import type { StoredBalanceEvent, StoredJobEvent } from "../postgres/job-store.js";
 import { jobEventToProto, jobToProto } from "./job-to-proto.js";
 
 const created = new Date("2026-11-29T10:00:00.000Z");
@@ -139,5 +139,28 @@ describe("jobEventToProto", () => {
     expect(proto).toMatchObject({ id: "evt_1", sequence: 42n, type: "job.failed", status: JobStatus.FAILED, attempt: 2 });
     expect(proto.progress).toBeUndefined();
     expect(proto.job?.id).toBe(failed.id);
+    expect(proto.balance).toBeUndefined();
+  });
+
+  it("renders a balance event as the org's: the snapshot, no job, status UNSPECIFIED", () => {
+    const event: StoredBalanceEvent = {
+      id: "2",
+      eventId: "evt_2",
+      orgId: "org_1",
+      jobId: null,
+      attempt: null,
+      type: "balance.low",
+      status: null,
+      payload: { balance: 150, held: 60, available: 90, threshold: 100 },
+      occurredAt: created,
+      sequence: "43",
+      publishedAt: null,
+    };
+    const proto = jobEventToProto(event);
+    expect(proto).toMatchObject({ id: "evt_2", sequence: 43n, orgId: "org_1", jobId: "", type: "balance.low", status: JobStatus.UNSPECIFIED, attempt: 0 });
+    expect(proto.job).toBeUndefined();
+    expect(proto.progress).toBeUndefined();
+    expect(timestampDate(proto.occurredAt!)).toEqual(created);
+    expect(proto.balance).toMatchObject({ balance: 150n, held: 60n, available: 90n, threshold: 100n });
   });
 });

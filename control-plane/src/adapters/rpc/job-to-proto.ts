@@ -1,7 +1,7 @@
 /**
  * Stored jobs and events → the jobplane.v1 messages clients see. One place,
- * so GetJob, ListJobs, Watch streams and (later) JetStream events render a
- * job identically.
+ * so GetJob, ListJobs, Watch streams and JetStream events render a job (and
+ * an org's balance events) identically.
  */
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -9,7 +9,7 @@ import { JobEventSchema, type JobEvent } from "../../../../proto/gen/jobplane/v1
 import { JobPhase, JobSchema, JobStatus, type Job } from "../../../../proto/gen/jobplane/v1/job_pb.js";
 import { errorInfo, parseErrorCodeName } from "../../domain/error-table.js";
 import { parseStatusName } from "../../domain/job-status.js";
-import type { StoredJobEvent } from "../postgres/job-store.js";
+import type { StoredBalanceEvent, StoredEvent, StoredJobEvent } from "../postgres/job-store.js";
 import type { JobRecord, JobSnapshot } from "../postgres/job-record.js";
 import type { StoredOutput } from "../postgres/job-json.js";
 
@@ -89,7 +89,25 @@ export function jobToProto(job: JobRecord | JobSnapshot): Job {
 }
 
 /** An outbox row as the JobEvent watchers, webhooks and JetStream consumers receive. */
-export function jobEventToProto(event: StoredJobEvent): JobEvent {
+export function jobEventToProto(event: StoredEvent): JobEvent {
+  return event.jobId === null ? balanceEventToProto(event) : jobTimelineEventToProto(event);
+}
+
+/** balance.low / balance.depleted: the org's credits, no job (job_id empty, status UNSPECIFIED). */
+function balanceEventToProto(event: StoredBalanceEvent): JobEvent {
+  const b = event.payload;
+  return create(JobEventSchema, {
+    id: event.eventId,
+    sequence: BigInt(event.sequence ?? 0),
+    orgId: event.orgId,
+    type: event.type,
+    status: JobStatus.UNSPECIFIED,
+    occurredAt: ts(event.occurredAt),
+    balance: { balance: BigInt(b.balance), held: BigInt(b.held), available: BigInt(b.available), threshold: BigInt(b.threshold) },
+  });
+}
+
+function jobTimelineEventToProto(event: StoredJobEvent): JobEvent {
   const job = jobToProto(event.payload);
   return create(JobEventSchema, {
     id: event.eventId,

@@ -13,7 +13,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { JobService } from "../../../../proto/gen/jobplane/v1/job_service_pb.js";
 import { notFound, validationError } from "../../domain/domain-error.js";
 import { isTerminal, parseStatusName } from "../../domain/job-status.js";
-import type { StoredJobEvent } from "../postgres/job-store.js";
+import type { StoredEvent } from "../postgres/job-store.js";
 import { jobEventToProto } from "./job-to-proto.js";
 import type { RpcDeps } from "./rpc-deps.js";
 
@@ -30,7 +30,8 @@ function streamSignal(ctx: HandlerContext, shutdown: AbortSignal): AbortSignal {
   return AbortSignal.any([ctx.signal, shutdown]);
 }
 
-function endsTimeline(event: StoredJobEvent): boolean {
+function endsTimeline(event: StoredEvent): boolean {
+  if (event.status === null) return false;
   const status = parseStatusName(event.status);
   return status !== undefined && isTerminal(status);
 }
@@ -65,7 +66,8 @@ export function createJobWatchHandlers(deps: RpcDeps): Partial<WatchHandlers> {
     /**
      * The org's events, optionally only of some job types, without end.
      * after_sequence 0 means "from now on": the org's newest sequence at the
-     * start of the call.
+     * start of the call. Without a types filter the org's balance events
+     * (balance.low, balance.depleted) come too; with one, only those jobs'.
      */
     async *watchJobs(req, ctx) {
       const principal = await deps.auth.authenticate(ctx.requestHeader.get("authorization"), "jobs:read");

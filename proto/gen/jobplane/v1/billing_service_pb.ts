@@ -12,7 +12,57 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file jobplane/v1/billing_service.proto.
  */
 export const file_jobplane_v1_billing_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFqb2JwbGFuZS92MS9iaWxsaW5nX3NlcnZpY2UucHJvdG8SC2pvYnBsYW5lLnYxIhMKEUdldEJhbGFuY2VSZXF1ZXN0IkYKEkdldEJhbGFuY2VSZXNwb25zZRIPCgdiYWxhbmNlGAEgASgDEgwKBGhlbGQYAiABKAMSEQoJYXZhaWxhYmxlGAMgASgDIkEKEExpc3RVc2FnZVJlcXVlc3QSDQoFbGltaXQYASABKA0SDgoGY3Vyc29yGAIgASgJEg4KBmpvYl9pZBgDIAEoCSJTChFMaXN0VXNhZ2VSZXNwb25zZRIpCgdlbnRyaWVzGAEgAygLMhguam9icGxhbmUudjEuTGVkZ2VyRW50cnkSEwoLbmV4dF9jdXJzb3IYAiABKAkitAEKC0xlZGdlckVudHJ5EgoKAmlkGAEgASgJEioKBGtpbmQYAiABKA4yHC5qb2JwbGFuZS52MS5MZWRnZXJFbnRyeUtpbmQSDgoGYW1vdW50GAMgASgDEg4KBmpvYl9pZBgEIAEoCRIPCgdhdHRlbXB0GAUgASgNEgwKBG1lbW8YBiABKAkSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqqwEKD0xlZGdlckVudHJ5S2luZBIhCh1MRURHRVJfRU5UUllfS0lORF9VTlNQRUNJRklFRBAAEhsKF0xFREdFUl9FTlRSWV9LSU5EX1RPUFVQEAESGgoWTEVER0VSX0VOVFJZX0tJTkRfSE9MRBACEh0KGUxFREdFUl9FTlRSWV9LSU5EX0NBUFRVUkUQAxIdChlMRURHRVJfRU5UUllfS0lORF9SRUxFQVNFEAQyqwEKDkJpbGxpbmdTZXJ2aWNlEk0KCkdldEJhbGFuY2USHi5qb2JwbGFuZS52MS5HZXRCYWxhbmNlUmVxdWVzdBofLmpvYnBsYW5lLnYxLkdldEJhbGFuY2VSZXNwb25zZRJKCglMaXN0VXNhZ2USHS5qb2JwbGFuZS52MS5MaXN0VXNhZ2VSZXF1ZXN0Gh4uam9icGxhbmUudjEuTGlzdFVzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiFqb2JwbGFuZS92MS9iaWxsaW5nX3NlcnZpY2UucHJvdG8SC2pvYnBsYW5lLnYxIhUKE1dhdGNoQmFsYW5jZVJlcXVlc3QiSAoUV2F0Y2hCYWxhbmNlUmVzcG9uc2USDwoHYmFsYW5jZRgBIAEoAxIMCgRoZWxkGAIgASgDEhEKCWF2YWlsYWJsZRgDIAEoAyITChFHZXRCYWxhbmNlUmVxdWVzdCJGChJHZXRCYWxhbmNlUmVzcG9uc2USDwoHYmFsYW5jZRgBIAEoAxIMCgRoZWxkGAIgASgDEhEKCWF2YWlsYWJsZRgDIAEoAyJBChBMaXN0VXNhZ2VSZXF1ZXN0Eg0KBWxpbWl0GAEgASgNEg4KBmN1cnNvchgCIAEoCRIOCgZqb2JfaWQYAyABKAkiUwoRTGlzdFVzYWdlUmVzcG9uc2USKQoHZW50cmllcxgBIAMoCzIYLmpvYnBsYW5lLnYxLkxlZGdlckVudHJ5EhMKC25leHRfY3Vyc29yGAIgASgJIrQBCgtMZWRnZXJFbnRyeRIKCgJpZBgBIAEoCRIqCgRraW5kGAIgASgOMhwuam9icGxhbmUudjEuTGVkZ2VyRW50cnlLaW5kEg4KBmFtb3VudBgDIAEoAxIOCgZqb2JfaWQYBCABKAkSDwoHYXR0ZW1wdBgFIAEoDRIMCgRtZW1vGAYgASgJEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKqsBCg9MZWRnZXJFbnRyeUtpbmQSIQodTEVER0VSX0VOVFJZX0tJTkRfVU5TUEVDSUZJRUQQABIbChdMRURHRVJfRU5UUllfS0lORF9UT1BVUBABEhoKFkxFREdFUl9FTlRSWV9LSU5EX0hPTEQQAhIdChlMRURHRVJfRU5UUllfS0lORF9DQVBUVVJFEAMSHQoZTEVER0VSX0VOVFJZX0tJTkRfUkVMRUFTRRAEMoICCg5CaWxsaW5nU2VydmljZRJNCgpHZXRCYWxhbmNlEh4uam9icGxhbmUudjEuR2V0QmFsYW5jZVJlcXVlc3QaHy5qb2JwbGFuZS52MS5HZXRCYWxhbmNlUmVzcG9uc2USSgoJTGlzdFVzYWdlEh0uam9icGxhbmUudjEuTGlzdFVzYWdlUmVxdWVzdBoeLmpvYnBsYW5lLnYxLkxpc3RVc2FnZVJlc3BvbnNlElUKDFdhdGNoQmFsYW5jZRIgLmpvYnBsYW5lLnYxLldhdGNoQmFsYW5jZVJlcXVlc3QaIS5qb2JwbGFuZS52MS5XYXRjaEJhbGFuY2VSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp]);
+
+/**
+ * WatchBalanceRequest has no fields: the org comes from the API key.
+ *
+ * @generated from message jobplane.v1.WatchBalanceRequest
+ */
+export type WatchBalanceRequest = Message<"jobplane.v1.WatchBalanceRequest"> & {
+};
+
+/**
+ * Describes the message jobplane.v1.WatchBalanceRequest.
+ * Use `create(WatchBalanceRequestSchema)` to create a new message.
+ */
+export const WatchBalanceRequestSchema: GenMessage<WatchBalanceRequest> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_billing_service, 0);
+
+/**
+ * WatchBalanceResponse is the org's credit position after a change.
+ *
+ * @generated from message jobplane.v1.WatchBalanceResponse
+ */
+export type WatchBalanceResponse = Message<"jobplane.v1.WatchBalanceResponse"> & {
+  /**
+   * Credits owned: the sum of topups minus captures.
+   *
+   * @generated from field: int64 balance = 1;
+   */
+  balance: bigint;
+
+  /**
+   * Credits reserved by jobs that have not finished.
+   *
+   * @generated from field: int64 held = 2;
+   */
+  held: bigint;
+
+  /**
+   * balance - held: what new jobs may hold.
+   *
+   * @generated from field: int64 available = 3;
+   */
+  available: bigint;
+};
+
+/**
+ * Describes the message jobplane.v1.WatchBalanceResponse.
+ * Use `create(WatchBalanceResponseSchema)` to create a new message.
+ */
+export const WatchBalanceResponseSchema: GenMessage<WatchBalanceResponse> = /*@__PURE__*/
+  messageDesc(file_jobplane_v1_billing_service, 1);
 
 /**
  * GetBalanceRequest has no fields: the org comes from the API key.
@@ -27,7 +77,7 @@ export type GetBalanceRequest = Message<"jobplane.v1.GetBalanceRequest"> & {
  * Use `create(GetBalanceRequestSchema)` to create a new message.
  */
 export const GetBalanceRequestSchema: GenMessage<GetBalanceRequest> = /*@__PURE__*/
-  messageDesc(file_jobplane_v1_billing_service, 0);
+  messageDesc(file_jobplane_v1_billing_service, 2);
 
 /**
  * GetBalanceResponse is the org's credit position.
@@ -62,7 +112,7 @@ export type GetBalanceResponse = Message<"jobplane.v1.GetBalanceResponse"> & {
  * Use `create(GetBalanceResponseSchema)` to create a new message.
  */
 export const GetBalanceResponseSchema: GenMessage<GetBalanceResponse> = /*@__PURE__*/
-  messageDesc(file_jobplane_v1_billing_service, 1);
+  messageDesc(file_jobplane_v1_billing_service, 3);
 
 /**
  * ListUsageRequest pages the ledger.
@@ -97,7 +147,7 @@ export type ListUsageRequest = Message<"jobplane.v1.ListUsageRequest"> & {
  * Use `create(ListUsageRequestSchema)` to create a new message.
  */
 export const ListUsageRequestSchema: GenMessage<ListUsageRequest> = /*@__PURE__*/
-  messageDesc(file_jobplane_v1_billing_service, 2);
+  messageDesc(file_jobplane_v1_billing_service, 4);
 
 /**
  * ListUsageResponse is one page of ledger entries.
@@ -125,7 +175,7 @@ export type ListUsageResponse = Message<"jobplane.v1.ListUsageResponse"> & {
  * Use `create(ListUsageResponseSchema)` to create a new message.
  */
 export const ListUsageResponseSchema: GenMessage<ListUsageResponse> = /*@__PURE__*/
-  messageDesc(file_jobplane_v1_billing_service, 3);
+  messageDesc(file_jobplane_v1_billing_service, 5);
 
 /**
  * LedgerEntry is one append-only credit movement.
@@ -188,7 +238,7 @@ export type LedgerEntry = Message<"jobplane.v1.LedgerEntry"> & {
  * Use `create(LedgerEntrySchema)` to create a new message.
  */
 export const LedgerEntrySchema: GenMessage<LedgerEntry> = /*@__PURE__*/
-  messageDesc(file_jobplane_v1_billing_service, 4);
+  messageDesc(file_jobplane_v1_billing_service, 6);
 
 /**
  * LedgerEntryKind is the kind of a credit ledger entry.
@@ -263,6 +313,18 @@ export const BillingService: GenService<{
     methodKind: "unary";
     input: typeof ListUsageRequestSchema;
     output: typeof ListUsageResponseSchema;
+  },
+  /**
+   * Streams the org's balance: the current one first, then each change
+   * (coalesced: at most a few per second). One call is one request against
+   * the key's rate limit however long the stream lasts.
+   *
+   * @generated from rpc jobplane.v1.BillingService.WatchBalance
+   */
+  watchBalance: {
+    methodKind: "server_streaming";
+    input: typeof WatchBalanceRequestSchema;
+    output: typeof WatchBalanceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_jobplane_v1_billing_service, 0);

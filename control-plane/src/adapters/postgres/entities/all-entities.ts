@@ -13,6 +13,7 @@ import { Org } from "./org.js";
 import { Plan } from "./plan.js";
 import { RateLimit } from "./rate-limit.js";
 import { WebhookDelivery } from "./webhook-delivery.js";
+import { WebhookDeliveryAttempt } from "./webhook-delivery-attempt.js";
 import { WebhookEndpoint } from "./webhook-endpoint.js";
 
 export const ALL_ENTITIES = [
@@ -27,5 +28,6 @@ export const ALL_ENTITIES = [
   CreditLedgerEntry,
   WebhookEndpoint,
   WebhookDelivery,
+  WebhookDeliveryAttempt,
   RateLimit,
 ] as const;

@@ -11,6 +11,8 @@ export const Org = defineEntity({
     plan: () => p.manyToOne(Plan).mapToPk().joinColumn("plan"),
     suspended: p.boolean().default(false),
     createdAt: p.datetime().defaultRaw("now()"),
+    /** balance.low fires when available credits fall below this (domain/balance-alerts.ts). */
+    lowBalanceCredits: p.bigint("number").defaultRaw("100").check("low_balance_credits >= 0"),
   },
 });
 

@@ -15,9 +15,12 @@ export const WebhookDelivery = defineEntity({
     endpointId: () => p.manyToOne(WebhookEndpoint).mapToPk().joinColumn("endpoint_id").deleteRule("cascade"),
     eventId: p.text(),
     eventType: p.text(),
-    payload: p.json<Record<string, unknown>>(),
+    /** The exact body POSTed and signed (text, not jsonb, so not a byte changes). */
+    payload: p.text(),
     status: p.text().$type<WebhookDeliveryStatus>().default("pending").check("status in ('pending', 'delivered', 'failed')"),
     attempts: p.integer().default(0).check("attempts >= 0"),
+    /** The retry budget; RedeliverWebhook raises it by one when it is used up. */
+    maxAttempts: p.integer().default(16).check("max_attempts >= 1"),
     nextAt: p.datetime().nullable(),
     lastStatusCode: p.integer().nullable(),
     lastError: p.text().nullable(),
@@ -28,6 +31,10 @@ export const WebhookDelivery = defineEntity({
     {
       name: "webhook_deliveries_due_idx",
       expression: `create index webhook_deliveries_due_idx on webhook_deliveries (next_at) where status = 'pending'`,
+    },
+    {
+      name: "webhook_deliveries_listing_idx",
+      expression: `create index webhook_deliveries_listing_idx on webhook_deliveries (endpoint_id, created_at desc, id desc)`,
     },
   ],
   uniques: [{ name: "webhook_deliveries_endpoint_event_uniq", properties: ["endpointId", "eventId"] }],

@@ -10,6 +10,8 @@ import { Migration20261129000000_rate_limits } from "./Migration20261129000000_r
 import { Migration20261129000100_job_type_catalog } from "./Migration20261129000100_job_type_catalog.js";
 import { Migration20261129000200_event_sequencing } from "./Migration20261129000200_event_sequencing.js";
 import { Migration20261129000500_dispatch_notify } from "./Migration20261129000500_dispatch_notify.js";
+import { Migration20261129001000_webhook_delivery_attempts } from "./Migration20261129001000_webhook_delivery_attempts.js";
+import { Migration20261129001100_balance_events } from "./Migration20261129001100_balance_events.js";
 
 export const MIGRATIONS: readonly MigrationObject[] = [
   { name: "Migration20260601000000_initial", class: Migration20260601000000_initial },
@@ -17,4 +19,6 @@ export const MIGRATIONS: readonly MigrationObject[] = [
   { name: "Migration20261129000100_job_type_catalog", class: Migration20261129000100_job_type_catalog },
   { name: "Migration20261129000200_event_sequencing", class: Migration20261129000200_event_sequencing },
   { name: "Migration20261129000500_dispatch_notify", class: Migration20261129000500_dispatch_notify },
+  { name: "Migration20261129001000_webhook_delivery_attempts", class: Migration20261129001000_webhook_delivery_attempts },
+  { name: "Migration20261129001100_balance_events", class: Migration20261129001100_balance_events },
 ];
