@@ -14,12 +14,45 @@ describe("readGatewayConfig", () => {
       wsPingIntervalMs: 30000,
       wsAuthTimeoutMs: 10000,
       sseKeepaliveMs: 15000,
+      natsUrl: "nats://127.0.0.1:4222",
+      natsPrefix: "",
+      webhooks: { adminToken: undefined, timeoutMs: 10000, concurrency: 16, leaseMs: 30000, pollMs: 1000, allowPrivate: false },
     });
   });
 
   it("reads the environment", () => {
     const c = readGatewayConfig({ GATEWAY_PORT: "0", GATEWAY_HOST: "127.0.0.1", CONTROL_PLANE_URL: "http://cp:7070/", LOG_LEVEL: "debug" });
     expect([c.port, c.host, c.controlPlaneUrl, c.logLevel]).toEqual([0, "127.0.0.1", "http://cp:7070", "debug"]);
+  });
+
+  it("reads the webhook deliverer's settings; the lease follows the timeout unless set", () => {
+    const c = readGatewayConfig({
+      NATS_URL: "nats://n1:4222,nats://n2:4222",
+      JOBPLANE_NATS_PREFIX: "T_AB12",
+      JOBPLANE_ADMIN_TOKEN: " secret-token ",
+      GATEWAY_WEBHOOK_TIMEOUT_MS: "2000",
+      GATEWAY_WEBHOOK_CONCURRENCY: "4",
+      GATEWAY_WEBHOOK_POLL_MS: "100",
+      JOBPLANE_WEBHOOK_ALLOW_PRIVATE: "1",
+    });
+    expect([c.natsUrl, c.natsPrefix]).toEqual(["nats://n1:4222,nats://n2:4222", "T_AB12"]);
+    expect(c.webhooks).toEqual({ adminToken: "secret-token", timeoutMs: 2000, concurrency: 4, leaseMs: 22000, pollMs: 100, allowPrivate: true });
+    expect(readGatewayConfig({ GATEWAY_WEBHOOK_LEASE_MS: "45000" }).webhooks.leaseMs).toBe(45000);
+    expect(readGatewayConfig({ GATEWAY_WEBHOOK_TIMEOUT_MS: "300000" }).webhooks.leaseMs).toBe(320000);
+  });
+
+  it("refuses a lease that does not outlast the POST timeout", () => {
+    expect(() => readGatewayConfig({ GATEWAY_WEBHOOK_TIMEOUT_MS: "10000", GATEWAY_WEBHOOK_LEASE_MS: "10000" })).toThrow(
+      /GATEWAY_WEBHOOK_LEASE_MS \(10000\) must exceed GATEWAY_WEBHOOK_TIMEOUT_MS \(10000\)/,
+    );
+    expect(() => readGatewayConfig({ GATEWAY_WEBHOOK_TIMEOUT_MS: "600000" })).toThrow(/GATEWAY_WEBHOOK_TIMEOUT_MS/);
+  });
+
+  it("refuses bad webhook and NATS settings", () => {
+    expect(() => readGatewayConfig({ JOBPLANE_WEBHOOK_ALLOW_PRIVATE: "yes" })).toThrow(/JOBPLANE_WEBHOOK_ALLOW_PRIVATE must be 0 or 1/);
+    expect(() => readGatewayConfig({ GATEWAY_WEBHOOK_CONCURRENCY: "0" })).toThrow(/GATEWAY_WEBHOOK_CONCURRENCY/);
+    expect(() => readGatewayConfig({ JOBPLANE_NATS_PREFIX: "a.b" })).toThrow(/NATS prefix/);
+    expect(readGatewayConfig({ JOBPLANE_ADMIN_TOKEN: "  " }).webhooks.adminToken).toBeUndefined();
   });
 
   it("refuses bad values with the variable's name", () => {

@@ -2,6 +2,7 @@
  * The gateway's settings, read from the environment once in main.ts.
  * Parsing is pure so it is tested with plain objects.
  */
+import { natsNames } from "../../proto/nats/names.js";
 
 export interface GatewayConfig {
   readonly port: number;
@@ -21,9 +22,34 @@ export interface GatewayConfig {
   readonly wsAuthTimeoutMs: number;
   /** SSE comment period that keeps idle proxies from closing a stream. */
   readonly sseKeepaliveMs: number;
+  /** NATS server(s), comma-separated: where the webhook deliverer reads JOBPLANE_EVENTS. */
+  readonly natsUrl: string;
+  /** JOBPLANE_NATS_PREFIX: stream and subject prefix (tests, shared NATS); "" in production. */
+  readonly natsPrefix: string;
+  readonly webhooks: WebhookSettings;
+}
+
+/** The webhook deliverer's settings (webhooks/). */
+export interface WebhookSettings {
+  /**
+   * JOBPLANE_ADMIN_TOKEN, the credential of WebhookDeliveryService. Unset:
+   * this gateway delivers no webhooks (endpoint management over REST still works).
+   */
+  readonly adminToken: string | undefined;
+  /** Total time of one POST: connect, headers and the response excerpt. */
+  readonly timeoutMs: number;
+  /** POSTs in flight at once. */
+  readonly concurrency: number;
+  /** How long a claimed delivery stays ours; longer than timeoutMs, so a slow POST is not claimed twice. */
+  readonly leaseMs: number;
+  /** How often due deliveries (retries) are claimed when nothing woke the loop. */
+  readonly pollMs: number;
+  /** Deliver to private, loopback and link-local addresses (tests, private networks). */
+  readonly allowPrivate: boolean;
 }
 
 export const DEFAULT_CONTROL_PLANE_URL = "http://127.0.0.1:7070";
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
 type Env = Record<string, string | undefined>;
 
@@ -44,7 +70,35 @@ function urlSetting(env: Env, name: string, fallback: string): string {
   return raw.replace(/\/+$/, "");
 }
 
+function boolSetting(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "" || raw === "0" || raw === "false") return false;
+  if (raw === "1" || raw === "true") return true;
+  throw new Error(`${name} must be 0 or 1, got "${env[name]}"`);
+}
+
+/** ClaimWebhookDeliveries accepts leases of 1 s to 10 min. */
+const MAX_LEASE_MS = 600_000;
+
+function webhookSettings(env: Env): WebhookSettings {
+  const timeoutMs = intSetting(env, "GATEWAY_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000);
+  const leaseMs = intSetting(env, "GATEWAY_WEBHOOK_LEASE_MS", Math.min(MAX_LEASE_MS, timeoutMs + 20_000), 1000, MAX_LEASE_MS);
+  if (leaseMs <= timeoutMs) {
+    throw new Error(`GATEWAY_WEBHOOK_LEASE_MS (${leaseMs}) must exceed GATEWAY_WEBHOOK_TIMEOUT_MS (${timeoutMs})`);
+  }
+  return {
+    adminToken: env.JOBPLANE_ADMIN_TOKEN?.trim() || undefined,
+    timeoutMs,
+    concurrency: intSetting(env, "GATEWAY_WEBHOOK_CONCURRENCY", 16, 1, 1000),
+    leaseMs,
+    pollMs: intSetting(env, "GATEWAY_WEBHOOK_POLL_MS", 1000, 50, 600_000),
+    allowPrivate: boolSetting(env, "JOBPLANE_WEBHOOK_ALLOW_PRIVATE"),
+  };
+}
+
 export function readGatewayConfig(env: Env): GatewayConfig {
+  const natsPrefix = env.JOBPLANE_NATS_PREFIX?.trim() ?? "";
+  natsNames(natsPrefix); // throws on a prefix NATS cannot use
   return {
     port: intSetting(env, "GATEWAY_PORT", 8080, 0, 65535),
     host: env.GATEWAY_HOST?.trim() || "0.0.0.0",
@@ -56,5 +110,8 @@ export function readGatewayConfig(env: Env): GatewayConfig {
     wsPingIntervalMs: intSetting(env, "GATEWAY_WS_PING_INTERVAL_MS", 30_000, 100, 600_000),
     wsAuthTimeoutMs: intSetting(env, "GATEWAY_WS_AUTH_TIMEOUT_MS", 10_000, 100, 600_000),
     sseKeepaliveMs: intSetting(env, "GATEWAY_SSE_KEEPALIVE_MS", 15_000, 100, 600_000),
+    natsUrl: env.NATS_URL?.trim() || DEFAULT_NATS_URL,
+    natsPrefix,
+    webhooks: webhookSettings(env),
   };
 }

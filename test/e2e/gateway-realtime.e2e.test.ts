@@ -2,8 +2,9 @@
  * Issue 5 end to end, real-time side: the WebSocket hub and SSE against a
  * real control plane and agent. A client sees a job's created → complete
  * with progress; a client forced off mid-job resumes from its last sequence
- * with no gap and no repeat; every credential path (header, subprotocol,
- * first message) works and bad ones are refused; SIGTERM closes SSE and
+ * with no gap and no repeat; the org's balance events and balance.updated
+ * reach it; every credential path (header, subprotocol, first message) works
+ * and bad ones are refused; SIGTERM closes SSE and
  * WebSocket clients with a reason and the gateway exits 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,6 +110,46 @@ describe("WebSocket hub", () => {
       expect(bad).toEqual([]);
       c.ws.close();
     }
+  });
+
+  it("forwards the org's balance.low and sends balance.updated after subscribing and as credits move or are topped up", async () => {
+    // 101 credits, threshold 100: the second 1-credit hold crosses it.
+    const { orgId, apiKey } = await stack.createOrg("pro", 101);
+    const c = await connectHub(wsUrl, { headers: { authorization: `Bearer ${apiKey}` } });
+    await c.waitFor((m) => m.type === "ready", "ready");
+    expect(await c.waitFor((m) => m.type === "balance.updated", "the balance after subscribing")).toEqual({
+      type: "balance.updated",
+      balance: { balance: 101, held: 0, available: 101 },
+    });
+    for (const n of [1, 2]) {
+      const res = await stack.api("POST", "/jobs", { key: apiKey, body: { type: "test.echo", params: { n } } });
+      expect(res.status).toBe(201);
+    }
+    const low = await c.waitFor((m) => m.type === "balance.low", "balance.low");
+    expect(low).toEqual({
+      type: "balance.low",
+      id: expect.stringMatching(/^evt_/),
+      sequence: expect.any(Number),
+      orgId,
+      occurredAt: expect.any(Number),
+      // {101, 2} — or {100, 1} when the agent finished the first job before the second was held.
+      balance: { balance: expect.any(Number), held: expect.any(Number), available: 99, threshold: 100 },
+    });
+    expect(low.balance.balance - low.balance.held).toBe(99);
+    // The jobs complete (1 credit each): the last balance.updated shows it, and the REST balance agrees.
+    const settled = await c.waitFor(
+      (m) => m.type === "balance.updated" && m.balance.held === 0 && m.balance.balance === 99,
+      "the balance after both jobs completed",
+    );
+    expect((await stack.api("GET", "/billing/balance", { key: apiKey })).body.data).toEqual(settled.balance);
+    // A top-up has no event, and comes through anyway — even one the admin CLI writes straight to the database.
+    await stack.admin(["top-up", "--org", orgId, "--amount", "50"]);
+    await c.waitFor((m) => m.type === "balance.updated" && m.balance.balance === 149, "the balance after a top-up");
+    const updates = c.messages.filter((m) => m.type === "balance.updated");
+    // Only changes are sent: no two consecutive updates are equal.
+    for (let i = 1; i < updates.length; i++) expect(updates[i]).not.toEqual(updates[i - 1]);
+    c.ws.close();
+    await c.closed();
   });
 
   it("refuses bad credentials: 401 on the upgrade, 1008 after a bad auth message or none at all", async () => {

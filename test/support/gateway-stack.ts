@@ -35,6 +35,7 @@ export interface GatewayStack {
   readonly db: TestDatabase;
   readonly nats: TestNats;
   readonly cpUrl: string;
+  /** The gateway in front now (restartGateway() replaces it). */
   readonly gatewayUrl: string;
   readonly gateway: RunningProcess;
   readonly orgId: string;
@@ -44,6 +45,8 @@ export interface GatewayStack {
   /** Creates another org and returns its id and key. */
   createOrg(plan: string, credits: number): Promise<{ orgId: string; apiKey: string }>;
   startAgent(): Promise<RunningProcess>;
+  /** Kills the gateway with `signal` (SIGKILL: a crash) and starts a fresh one with the same settings. */
+  restartGateway(signal?: NodeJS.Signals): Promise<void>;
   /** Calls the gateway and validates the response against /openapi.json. */
   api<T = any>(method: string, path: string, options?: ApiOptions): Promise<ApiResponse<T>>;
   close(): Promise<void>;
@@ -58,12 +61,28 @@ export function templateOf(path: string): string {
     [/^\/jobs\/[^/]+\/(cancel|retry|logs|events)$/, "/jobs/{id}/$1"],
     [/^\/jobs\/[^/]+$/, "/jobs/{id}"],
     [/^\/api-keys\/[^/]+$/, "/api-keys/{id}"],
+    [/^\/webhooks\/endpoints\/[^/]+\/(deliveries|test|rotate-secret)$/, "/webhooks/endpoints/{id}/$1"],
+    [/^\/webhooks\/endpoints\/[^/]+$/, "/webhooks/endpoints/{id}"],
+    [/^\/webhooks\/deliveries\/[^/]+\/redeliver$/, "/webhooks/deliveries/{id}/redeliver"],
   ];
   for (const [re, template] of rules) if (re.test(p)) return p.replace(re, template);
   return p;
 }
 
-export async function startGatewayStack(options: { credits?: number; plan?: string; gatewayEnv?: Record<string, string> } = {}): Promise<GatewayStack> {
+export interface GatewayStackOptions {
+  readonly credits?: number;
+  readonly plan?: string;
+  readonly gatewayEnv?: Record<string, string>;
+  readonly controlPlaneEnv?: Record<string, string>;
+}
+
+/**
+ * Webhook settings every stack runs with: loopback receivers allowed, and
+ * retries and polls short enough for tests to see several attempts.
+ */
+const WEBHOOK_TEST_ENV = { JOBPLANE_WEBHOOK_ALLOW_PRIVATE: "1" };
+
+export async function startGatewayStack(options: GatewayStackOptions = {}): Promise<GatewayStack> {
   const db = await createTestDatabase();
   const nats = await createTestNats();
   const shared = { NATS_URL: nats.url, JOBPLANE_NATS_PREFIX: nats.prefix, LOG_LEVEL: "info" };
@@ -86,20 +105,30 @@ export async function startGatewayStack(options: { credits?: number; plan?: stri
       JOBPLANE_ADMIN_TOKEN: ADMIN_TOKEN,
       JOBPLANE_SEQUENCER_INTERVAL_MS: "200",
       JOBPLANE_SHUTDOWN_GRACE_MS: "1000",
+      JOBPLANE_WEBHOOK_RETRY_BASE_MS: "100",
+      ...WEBHOOK_TEST_ENV,
+      ...options.controlPlaneEnv,
     });
     const [listening, org] = await Promise.all([
       cp.waitForLog((l) => l.msg === "control plane listening", 30_000),
       admin(["create-org", "--name", "e2e-gateway", "--plan", options.plan ?? "pro", "--credits", String(options.credits ?? 100_000)]),
     ]);
     const cpUrl = String(listening.url);
-    const gateway = startJobplane(["gateway"], {
-      GATEWAY_PORT: "0",
-      GATEWAY_HOST: "127.0.0.1",
-      CONTROL_PLANE_URL: cpUrl,
-      LOG_LEVEL: "info",
-      ...options.gatewayEnv,
-    });
-    const gatewayUrl = String((await gateway.waitForLog((l) => l.msg === "gateway listening", 30_000)).url);
+    const startGateway = async (): Promise<{ process: RunningProcess; url: string }> => {
+      const process = startJobplane(["gateway"], {
+        ...shared,
+        GATEWAY_PORT: "0",
+        GATEWAY_HOST: "127.0.0.1",
+        CONTROL_PLANE_URL: cpUrl,
+        JOBPLANE_ADMIN_TOKEN: ADMIN_TOKEN,
+        GATEWAY_WEBHOOK_POLL_MS: "100",
+        ...WEBHOOK_TEST_ENV,
+        ...options.gatewayEnv,
+      });
+      return { process, url: String((await process.waitForLog((l) => l.msg === "gateway listening", 30_000)).url) };
+    };
+    let gateway = await startGateway();
+    const gatewayUrl = gateway.url;
     const document = await (await fetch(`${gatewayUrl}/openapi.json`)).json();
     const validator = createResponseValidator(document);
     let agents = 0;
@@ -108,8 +137,12 @@ export async function startGatewayStack(options: { credits?: number; plan?: stri
       db,
       nats,
       cpUrl,
-      gatewayUrl,
-      gateway,
+      get gatewayUrl() {
+        return gateway.url;
+      },
+      get gateway() {
+        return gateway.process;
+      },
       orgId: org.orgId,
       apiKey: org.apiKey,
       validator,
@@ -124,9 +157,14 @@ export async function startGatewayStack(options: { credits?: number; plan?: stri
           ...shared,
           CONTROL_PLANE_URL: cpUrl,
           AGENT_TOKEN: token,
+          AGENT_OPS_PORT: "0", // many agents on one host: each its own ops port
         });
         await agent.waitForLog((l) => l.msg === "agent ready", 30_000);
         return agent;
+      },
+      async restartGateway(signal = "SIGKILL") {
+        await gateway.process.stop(signal);
+        gateway = await startGateway();
       },
       async api(method, path, opts = {}) {
         const headers: Record<string, string> = { ...opts.headers };
@@ -138,7 +176,7 @@ export async function startGatewayStack(options: { credits?: number; plan?: stri
           body = JSON.stringify(opts.body);
           headers["content-type"] ??= "application/json";
         }
-        const res = await fetch(`${gatewayUrl}${path}`, { method, headers, body });
+        const res = await fetch(`${gateway.url}${path}`, { method, headers, body });
         const text = await res.text();
         const contentType = res.headers.get("content-type");
         const parsed = contentType?.startsWith("application/json") && text !== "" ? JSON.parse(text) : text;

@@ -56,7 +56,7 @@ function operationObject(operationId: string, op: OperationSpec): Record<string,
     ...(op.auth ? { security: [{ bearerAuth: [] }] } : { security: [] }),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } } } }
+      ? { requestBody: { required: op.bodyOptional !== true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } } } }
       : {}),
     responses,
   };
@@ -81,6 +81,7 @@ function buildDocument(): Record<string, unknown> {
       { name: "jobs", description: "Submit, inspect, control and follow jobs" },
       { name: "billing", description: "Credits and usage" },
       { name: "api-keys", description: "The org's API keys" },
+      { name: "webhooks", description: "Signed webhooks: the org's endpoints, their deliveries and secrets" },
       { name: "realtime", description: "The per-org WebSocket hub" },
       { name: "ops", description: "Health, metrics, this document" },
     ],

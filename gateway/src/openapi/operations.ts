@@ -4,12 +4,9 @@
  * the router (http/router.ts) are built from this one list, so a route
  * cannot exist without being documented, and the handler table, keyed by
  * OperationId, must cover every entry to compile.
- *
- * Webhook endpoints (issue 5, item 3) join as more entries here plus their
- * handlers, once the control plane has the storage RPCs behind them.
  */
 
-export type HttpMethod = "GET" | "POST" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
 
 export interface ParamSpec {
   readonly name: string;
@@ -34,8 +31,10 @@ export interface OperationSpec {
   /** Needs `Authorization: Bearer <api key>` (forwarded to the control plane). */
   readonly auth: boolean;
   readonly params?: readonly ParamSpec[];
-  /** Component schema name of the required application/json request body. */
+  /** Component schema name of the application/json request body (required unless bodyOptional). */
   readonly body?: string;
+  /** The body may be left out (no body, or Content-Length: 0). */
+  readonly bodyOptional?: boolean;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /** The error statuses worth naming; any other error is the `default` (ErrorEnvelope). */
   readonly errors: readonly number[];
@@ -212,6 +211,96 @@ export const operations = {
     tag: "api-keys",
     auth: true,
     responses: { 200: { description: "The revoked key", schema: "ApiKeyResponse" } },
+    errors: [...AUTH_ERRORS, 404],
+  },
+  createWebhookEndpoint: {
+    method: "POST",
+    path: "/webhooks/endpoints",
+    summary: "Create a webhook endpoint (needs webhooks:write); its signing secret is returned once",
+    tag: "webhooks",
+    auth: true,
+    body: "CreateWebhookEndpointRequest",
+    responses: { 201: { description: "The endpoint and its secret", schema: "WebhookEndpointWithSecretResponse" } },
+    errors: [400, ...AUTH_ERRORS, 413, 415],
+  },
+  listWebhookEndpoints: {
+    method: "GET",
+    path: "/webhooks/endpoints",
+    summary: "List the org's webhook endpoints, newest first (needs webhooks:write)",
+    tag: "webhooks",
+    auth: true,
+    responses: { 200: { description: "The endpoints, without secrets", schema: "WebhookEndpointList" } },
+    errors: [...AUTH_ERRORS],
+  },
+  getWebhookEndpoint: {
+    method: "GET",
+    path: "/webhooks/endpoints/{id}",
+    summary: "Get a webhook endpoint (needs webhooks:write)",
+    tag: "webhooks",
+    auth: true,
+    responses: { 200: { description: "The endpoint", schema: "WebhookEndpointResponse" } },
+    errors: [...AUTH_ERRORS, 404],
+  },
+  updateWebhookEndpoint: {
+    method: "PATCH",
+    path: "/webhooks/endpoints/{id}",
+    summary:
+      "Change a webhook endpoint's url, events, description or active flag (needs webhooks:write). " +
+      "active: true re-enables a disabled endpoint, clears its failure run and sends its pending deliveries",
+    tag: "webhooks",
+    auth: true,
+    body: "UpdateWebhookEndpointRequest",
+    responses: { 200: { description: "The endpoint after the change", schema: "WebhookEndpointResponse" } },
+    errors: [400, ...AUTH_ERRORS, 404, 413, 415],
+  },
+  deleteWebhookEndpoint: {
+    method: "DELETE",
+    path: "/webhooks/endpoints/{id}",
+    summary: "Delete a webhook endpoint and its delivery history (needs webhooks:write)",
+    tag: "webhooks",
+    auth: true,
+    responses: { 200: { description: "The endpoint as it was before the delete", schema: "WebhookEndpointResponse" } },
+    errors: [...AUTH_ERRORS, 404],
+  },
+  rotateWebhookSecret: {
+    method: "POST",
+    path: "/webhooks/endpoints/{id}/rotate-secret",
+    summary:
+      "Replace an endpoint's signing secret (needs webhooks:write); the new one is returned once, and the old one " +
+      "keeps signing beside it for previousSecretValidSeconds (default 86400)",
+    tag: "webhooks",
+    auth: true,
+    body: "RotateWebhookSecretRequest",
+    bodyOptional: true,
+    responses: { 200: { description: "The endpoint and its new secret", schema: "WebhookEndpointWithSecretResponse" } },
+    errors: [400, ...AUTH_ERRORS, 404, 413, 415],
+  },
+  listWebhookDeliveries: {
+    method: "GET",
+    path: "/webhooks/endpoints/{id}/deliveries",
+    summary: "An endpoint's deliveries, newest first, each with its attempts (needs webhooks:write)",
+    tag: "webhooks",
+    auth: true,
+    params: [limit(100, 50), cursor],
+    responses: { 200: { description: "One page of deliveries", schema: "WebhookDeliveryPage" } },
+    errors: [400, ...AUTH_ERRORS, 404],
+  },
+  redeliverWebhook: {
+    method: "POST",
+    path: "/webhooks/deliveries/{id}/redeliver",
+    summary: "Send a delivery again now, whatever its status, with the same webhook-id (needs webhooks:write)",
+    tag: "webhooks",
+    auth: true,
+    responses: { 202: { description: "The delivery, pending again", schema: "WebhookDeliveryResponse" } },
+    errors: [...AUTH_ERRORS, 404],
+  },
+  sendTestWebhook: {
+    method: "POST",
+    path: "/webhooks/endpoints/{id}/test",
+    summary: "Queue a webhook.test event to the endpoint, even while it is inactive (needs webhooks:write)",
+    tag: "webhooks",
+    auth: true,
+    responses: { 202: { description: "The queued test delivery", schema: "WebhookDeliveryResponse" } },
     errors: [...AUTH_ERRORS, 404],
   },
   realtime: {

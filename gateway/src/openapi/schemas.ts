@@ -9,6 +9,8 @@
 import { REST_ERROR_CODES } from "../errors/error-table.js";
 import { SCOPES } from "../rest/api-key-json.js";
 import { LISTABLE_STATUSES } from "../rest/job-json.js";
+import { DELIVERY_STATUSES } from "../rest/webhook-json.js";
+import { WEBHOOK_EVENT_TYPES } from "../webhooks/webhook-payload.js";
 
 type Schema = Record<string, unknown>;
 
@@ -33,6 +35,29 @@ function record(properties: Record<string, Schema>, description?: string): Schem
 const data = (schema: Schema): Schema => record({ data: schema });
 
 const STATUS: Schema = { enum: [...LISTABLE_STATUSES, "unspecified"], description: "The job's lifecycle status" };
+
+const WEBHOOK_EVENTS: Schema = {
+  type: "array",
+  maxItems: 32,
+  items: { type: "string", minLength: 1, maxLength: 64 },
+  description: `Event types to deliver: ${WEBHOOK_EVENT_TYPES.join(", ")}. Empty or absent: every type except job.progress`,
+};
+const WEBHOOK_URL: Schema = { type: "string", format: "uri", maxLength: 2048, description: "An absolute http(s) URL" };
+const WEBHOOK_DESCRIPTION: Schema = { type: "string", maxLength: 1024 };
+
+/** The endpoint's fields; the secret is added in the answers to create and rotate only. */
+const WEBHOOK_ENDPOINT_FIELDS: Record<string, Schema> = {
+  id: { type: "string", description: '"whe_" + hex' },
+  url: str,
+  events: { type: "array", items: str, description: "Event types delivered (the default set when created with none)" },
+  description: str,
+  active: { type: "boolean", description: "Whether events are delivered; an inactive endpoint's deliveries wait" },
+  disabledReason: { type: "string", description: 'Why it was disabled (a run of failures, HTTP 410); "" while active' },
+  consecutiveFailures: { type: "integer", minimum: 0, description: "Failed attempts in a row since the last success" },
+  previousSecretExpiresAt: millis("Until when the secret replaced by the last rotation still signs"),
+  createdAt: millis("Created"),
+  updatedAt: millis("Last changed"),
+};
 
 export const schemas: Record<string, Schema> = {
   JobStatus: STATUS,
@@ -134,6 +159,41 @@ export const schemas: Record<string, Schema> = {
     additionalProperties: false,
     properties: { key: ref("ApiKey"), secret: { type: "string", description: "The key's secret, shown once" } },
   },
+  WebhookEndpoint: record(WEBHOOK_ENDPOINT_FIELDS, "Where the org's events are POSTed, signed per Standard Webhooks"),
+  WebhookEndpointWithSecret: record(
+    { ...WEBHOOK_ENDPOINT_FIELDS, secret: { type: "string", description: 'The signing secret ("whsec_" + base64), shown only once' } },
+    "An endpoint with its signing secret",
+  ),
+  WebhookAttempt: record(
+    {
+      attempt: { type: "integer", minimum: 1 },
+      attemptedAt: millis("Reported"),
+      statusCode: { type: ["integer", "null"], description: "The HTTP status; null when the endpoint did not answer" },
+      ok: { type: "boolean", description: "Whether the endpoint answered 2xx" },
+      error: { type: ["string", "null"], description: "Why it failed (timed out, connection refused, …)" },
+      durationMs: { type: "integer", minimum: 0 },
+      responseExcerpt: { type: "string", description: "The start of the response body (at most 1 KiB)" },
+    },
+    "One POST of a delivery",
+  ),
+  WebhookDelivery: record(
+    {
+      id: { type: "string", description: '"whd_" + hex' },
+      endpointId: str,
+      eventId: { type: "string", description: "The webhook-id header: the same on every attempt" },
+      eventType: { type: "string", description: "e.g. job.completed; webhook.test for a test event" },
+      status: { enum: [...DELIVERY_STATUSES] },
+      attempts: { type: "integer", minimum: 0 },
+      nextAttemptAt: millis("When the next attempt is due (pending only)"),
+      lastStatusCode: { type: ["integer", "null"], description: "The last attempt's HTTP status; null when none answered" },
+      lastError: { type: ["string", "null"] },
+      payload: { type: ["object", "string"], description: "The body POSTed: {type, timestamp, data}" },
+      createdAt: millis("Created"),
+      updatedAt: millis("Last changed"),
+      attemptLog: { type: "array", items: ref("WebhookAttempt"), description: "Every attempt, oldest first" },
+    },
+    "One event on its way to one endpoint",
+  ),
   Violation: record({ path: { type: "string", description: "JSON pointer of the offending field" }, description: str }),
   ErrorEnvelope: record({ error: ref("ErrorBody") }),
   ErrorBody: record({
@@ -171,6 +231,14 @@ export const schemas: Record<string, Schema> = {
   ApiKeyResponse: data(ref("ApiKey")),
   ApiKeyList: data({ type: "array", items: ref("ApiKey") }),
   CreatedApiKeyResponse: data(ref("CreatedApiKey")),
+  WebhookEndpointResponse: data(ref("WebhookEndpoint")),
+  WebhookEndpointWithSecretResponse: data(ref("WebhookEndpointWithSecret")),
+  WebhookEndpointList: data({ type: "array", items: ref("WebhookEndpoint") }),
+  WebhookDeliveryResponse: data(ref("WebhookDelivery")),
+  WebhookDeliveryPage: record({
+    data: { type: "array", items: ref("WebhookDelivery") },
+    meta: record({ limit: int, nextCursor: { type: ["string", "null"], description: "Pass as cursor for the next page; null on the last" } }),
+  }),
 
   // Request bodies.
   SubmitJobRequest: {
@@ -209,6 +277,35 @@ export const schemas: Record<string, Schema> = {
       expiresAt: { type: "integer", minimum: 0, description: "Unix milliseconds; absent for never" },
     },
   },
+  CreateWebhookEndpointRequest: {
+    type: "object",
+    required: ["url"],
+    additionalProperties: false,
+    properties: { url: WEBHOOK_URL, events: WEBHOOK_EVENTS, description: WEBHOOK_DESCRIPTION },
+  },
+  UpdateWebhookEndpointRequest: {
+    type: "object",
+    additionalProperties: false,
+    description: "Only the fields present change; events, when present, replaces the list",
+    properties: {
+      url: WEBHOOK_URL,
+      events: WEBHOOK_EVENTS,
+      description: WEBHOOK_DESCRIPTION,
+      active: { type: "boolean", description: "true re-enables (clearing the failure run); false pauses delivery" },
+    },
+  },
+  RotateWebhookSecretRequest: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      previousSecretValidSeconds: {
+        type: "integer",
+        minimum: 0,
+        maximum: 604800,
+        description: "How long the old secret keeps signing beside the new one: default (and 0) 86400, at most 604800",
+      },
+    },
+  },
 
   // Real-time messages (GET /v1/realtime), for reference.
   RealtimeClientMessage: {
@@ -219,9 +316,21 @@ export const schemas: Record<string, Schema> = {
     ],
   },
   RealtimeServerMessage: {
-    description: "A JobEvent (type job.*), or a control message: ready, pong, error",
+    description:
+      "A JobEvent (type job.*); an org's balance event (balance.low, balance.depleted: no job, the credits then); " +
+      "balance.updated (the org's credits, after a subscribe and when they changed; keys with billing:read only); " +
+      "or a control message: ready, pong, error",
     oneOf: [
       ref("JobEvent"),
+      record({
+        type: { enum: ["balance.low", "balance.depleted"] },
+        id: str,
+        sequence: { type: "integer", minimum: 1 },
+        orgId: str,
+        occurredAt: millis("When it happened"),
+        balance: record({ balance: int, held: int, available: int, threshold: { type: "integer", description: "The threshold balance.low crossed; 0 on balance.depleted" } }),
+      }),
+      record({ type: { const: "balance.updated" }, balance: ref("Balance") }),
       record({ type: { const: "ready" }, afterSequence: int }),
       record({ type: { const: "pong" } }),
       record({ type: { const: "error" }, error: ref("ErrorBody") }),

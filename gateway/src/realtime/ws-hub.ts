@@ -4,10 +4,11 @@
  * or subprotocol) before switching protocols, so a bad key is a plain HTTP
  * 401 with the error envelope, and leaves clients without one to
  * authenticate by message. Each client gets its own WatchJobs stream on the
- * control plane (multiplexed on the gateway's one HTTP/2 session); the
- * control plane's event feed already fans one reader out to all watchers of
- * an instance, and a stream per client keeps each client's resume point and
- * each key's revocation exact. One timer pings every client; a client that
+ * control plane, and for balance.updated one WatchBalance stream (both
+ * multiplexed on the gateway's one HTTP/2 session); the control plane's
+ * event feed already fans one reader out to all watchers of an instance,
+ * and a stream per client keeps each client's resume point and each key's
+ * revocation exact. One timer pings every client; a client that
  * missed the previous ping is dropped.
  */
 import type { IncomingMessage } from "node:http";

@@ -10,8 +10,12 @@
  *
  * Client → server: auth (once), resume {afterSequence} (restart the stream
  * after that sequence), ping (answered with pong; browsers cannot send
- * protocol pings). Server → client: ready {afterSequence}, each JobEvent
- * (type "job.…"), pong, error {error: {code, message, details}}.
+ * protocol pings). Server → client: ready {afterSequence}, each event of the
+ * org's timeline (type "job.…", or "balance.low" / "balance.depleted" with
+ * `balance` {balance, held, available, threshold} and no job), balance.updated
+ * {balance: {balance, held, available}} (after a subscribe and whenever the
+ * org's credits changed; only for keys with billing:read), pong,
+ * error {error: {code, message, details}}.
  */
 
 export const PROTOCOL = "jobplane.v1";

@@ -39,57 +39,92 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-/** One WatchJobs call the session made, driven by the test. */
-interface Upstream {
-  readonly afterSequence: bigint;
+/** One server-stream call the session made, driven by the test. */
+interface StreamCall<T> {
   readonly authorization: string | undefined;
   readonly signal: AbortSignal;
-  push(sequence: number): void;
+  push(value: T): void;
   end(): void;
   fail(err: unknown): void;
 }
 
-function event(sequence: number): JobEvent {
-  return create(JobEventSchema, { id: `evt_${sequence}`, sequence: BigInt(sequence), jobId: "job_1", type: "job.progress", status: JobStatus.RUNNING });
+/** A server stream the test drives; aborting the call's signal fails it with Canceled, like Connect. */
+function streamCall<T>(opts: { headers: Record<string, string>; signal: AbortSignal }): { call: StreamCall<T>; stream: AsyncIterable<T> } {
+  const queue: (() => IteratorResult<T>)[] = [];
+  let wake: (() => void) | undefined;
+  const put = (item: () => IteratorResult<T>) => {
+    queue.push(item);
+    wake?.();
+  };
+  const call: StreamCall<T> = {
+    authorization: opts.headers.authorization,
+    signal: opts.signal,
+    push: (value) => put(() => ({ done: false, value })),
+    end: () => put(() => ({ done: true, value: undefined })),
+    fail: (err) =>
+      put(() => {
+        throw err;
+      }),
+  };
+  opts.signal.addEventListener("abort", () => call.fail(new ConnectError("aborted", Code.Canceled)));
+  const stream = {
+    [Symbol.asyncIterator]: () => ({
+      async next(): Promise<IteratorResult<T>> {
+        while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+        return queue.shift()!();
+      },
+    }),
+  };
+  return { call, stream };
 }
 
-function fakeControlPlane(probe: () => Promise<void> = async () => undefined) {
+/** One WatchJobs call the session made, driven by the test. */
+interface Upstream extends Omit<StreamCall<{ event: JobEvent }>, "push"> {
+  readonly afterSequence: bigint;
+  push(sequence: number, type?: string): void;
+}
+
+interface BalanceMessage {
+  readonly balance: bigint;
+  readonly held: bigint;
+  readonly available: bigint;
+}
+
+function event(sequence: number, type = "job.progress"): JobEvent {
+  if (type.startsWith("balance.")) {
+    return create(JobEventSchema, { id: `evt_${sequence}`, sequence: BigInt(sequence), orgId: "org_1", type, balance: { balance: 9n, held: 9n } });
+  }
+  return create(JobEventSchema, { id: `evt_${sequence}`, sequence: BigInt(sequence), jobId: "job_1", type, status: JobStatus.RUNNING });
+}
+
+/**
+ * `billingRead`: whether the key may watch the balance. Without it (the
+ * default, so most tests see no balance.updated) every WatchBalance fails
+ * at once with FORBIDDEN, as the control plane answers a key without billing:read.
+ */
+function fakeControlPlane(probe: () => Promise<void> = async () => undefined, options: { billingRead?: boolean } = {}) {
   const calls: Upstream[] = [];
+  const balanceCalls: StreamCall<BalanceMessage>[] = [];
+  const billing = {
+    watchBalance: vi.fn((_req: unknown, opts: { headers: Record<string, string>; signal: AbortSignal; timeoutMs?: number }) => {
+      const { call, stream } = streamCall<BalanceMessage>(opts);
+      balanceCalls.push(call);
+      if (!options.billingRead) call.fail(new ConnectError("no billing:read", Code.PermissionDenied, undefined, detail(ErrorCode.FORBIDDEN)));
+      return stream;
+    }),
+  };
   const jobs = {
     listJobTypes: vi.fn(async () => {
       await probe();
       return { jobTypes: [] };
     }),
     watchJobs(req: { afterSequence: bigint }, opts: { headers: Record<string, string>; signal: AbortSignal }) {
-      const queue: (() => IteratorResult<{ event: JobEvent }>)[] = [];
-      let wake: (() => void) | undefined;
-      const put = (item: () => IteratorResult<{ event: JobEvent }>) => {
-        queue.push(item);
-        wake?.();
-      };
-      calls.push({
-        afterSequence: req.afterSequence,
-        authorization: opts.headers.authorization,
-        signal: opts.signal,
-        push: (s) => put(() => ({ done: false, value: { event: event(s) } })),
-        end: () => put(() => ({ done: true, value: undefined })),
-        fail: (err) =>
-          put(() => {
-            throw err;
-          }),
-      });
-      opts.signal.addEventListener("abort", () => put(() => { throw new ConnectError("aborted", Code.Canceled); }));
-      return {
-        [Symbol.asyncIterator]: () => ({
-          async next(): Promise<IteratorResult<{ event: JobEvent }>> {
-            while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-            return queue.shift()!();
-          },
-        }),
-      };
+      const { call, stream } = streamCall<{ event: JobEvent }>(opts);
+      calls.push({ ...call, afterSequence: req.afterSequence, push: (s, type) => call.push({ event: event(s, type) }) });
+      return stream;
     },
   };
-  return { cp: { jobs } as unknown as ControlPlane, calls, jobs };
+  return { cp: { jobs, billing } as unknown as ControlPlane, calls, jobs, billing, balanceCalls };
 }
 
 function session(cp: ControlPlane, maxBufferedBytes = 1024) {
@@ -247,5 +282,90 @@ describe("RealtimeSession", () => {
     expect(calls[0]!.signal.aborted).toBe(true);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(ws.terminated).toBe(true);
+  });
+
+  it("opens one WatchBalance per session with the client's key and forwards each message as balance.updated", async () => {
+    const { cp, calls, billing, balanceCalls } = fakeControlPlane(undefined, { billingRead: true });
+    const { ws, s } = session(cp);
+    s.start("Bearer k1", 0n);
+    await flush();
+    expect(billing.watchBalance).toHaveBeenCalledTimes(1);
+    expect(balanceCalls[0]!.authorization).toBe("Bearer k1");
+    // A stream: no unary deadline.
+    expect(billing.watchBalance.mock.calls[0]![1].timeoutMs).toBeUndefined();
+    balanceCalls[0]!.push({ balance: 200n, held: 100n, available: 100n });
+    await flush();
+    expect(ws.sent).toEqual([
+      { type: "ready", afterSequence: 0 },
+      { type: "balance.updated", balance: { balance: 200, held: 100, available: 100 } },
+    ]);
+
+    // Job events come on their own stream; balance changes on the balance stream, in whatever order they happen.
+    calls[0]!.push(1, "job.created");
+    calls[0]!.push(2, "balance.low");
+    await flush();
+    balanceCalls[0]!.push({ balance: 200n, held: 130n, available: 70n });
+    await flush();
+    expect(ws.sent.slice(2).map((m) => [m.type, m.sequence ?? m.balance?.available])).toEqual([
+      ["job.created", 1],
+      ["balance.low", 2],
+      ["balance.updated", 70],
+    ]);
+    expect(ws.sent.find((m) => m.type === "balance.low")).toEqual({
+      type: "balance.low",
+      id: "evt_2",
+      sequence: 2,
+      orgId: "org_1",
+      occurredAt: null,
+      balance: { balance: 9, held: 9, available: 0, threshold: 0 },
+    });
+
+    // A resume repeats the last balance without a new call.
+    ws.message({ type: "resume", afterSequence: 1 });
+    await flush();
+    expect(ws.sent.slice(-2)).toEqual([
+      { type: "ready", afterSequence: 1 },
+      { type: "balance.updated", balance: { balance: 200, held: 130, available: 70 } },
+    ]);
+    expect(billing.watchBalance).toHaveBeenCalledTimes(1);
+
+    // The stream closes with the session.
+    s.close(1001, "bye");
+    expect(balanceCalls[0]!.signal.aborted).toBe(true);
+  });
+
+  it("reopens a failed WatchBalance after a backoff, without repeating an unchanged balance", async () => {
+    const { cp, billing, balanceCalls } = fakeControlPlane(undefined, { billingRead: true });
+    const { ws, s } = session(cp);
+    s.start("Bearer k1", 0n);
+    await flush();
+    balanceCalls[0]!.push({ balance: 10n, held: 0n, available: 10n });
+    balanceCalls[0]!.fail(new ConnectError("down", Code.Unavailable));
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(billing.watchBalance).toHaveBeenCalledTimes(2);
+    balanceCalls[1]!.push({ balance: 10n, held: 0n, available: 10n });
+    balanceCalls[1]!.end(); // the control plane shuts down: reopen too
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(billing.watchBalance).toHaveBeenCalledTimes(3);
+    balanceCalls[2]!.push({ balance: 10n, held: 5n, available: 5n });
+    await flush();
+    expect(ws.sent.filter((m) => m.type === "balance.updated").map((m) => m.balance.available)).toEqual([10, 5]);
+    expect(ws.closedWith).toBeUndefined();
+  });
+
+  it("skips balance.updated for a key without billing:read, after one try, and streams events as usual", async () => {
+    const { cp, calls, billing } = fakeControlPlane();
+    const { ws, s } = session(cp);
+    s.start("Bearer k1", 0n);
+    await flush();
+    calls[0]!.push(1, "job.created");
+    await flush();
+    ws.message({ type: "resume", afterSequence: 1 });
+    await vi.advanceTimersByTimeAsync(60_000);
+    calls[1]!.push(2, "job.completed");
+    await flush();
+    expect(billing.watchBalance).toHaveBeenCalledTimes(1);
+    expect(ws.sent.map((m) => m.type)).toEqual(["ready", "job.created", "ready", "job.completed"]);
+    expect(ws.closedWith).toBeUndefined();
   });
 });

@@ -5,6 +5,10 @@
  *   awaiting-auth —{"type":"auth"} with a key that passes the probe→ streaming
  *   awaiting-auth —auth timeout | bad key→ closed (1008 + error message)
  *   streaming —each upstream JobEvent→ sent as JSON; lastSequence advances
+ *   streaming —a WatchBalance message (one stream per session, opened at the
+ *     first subscribe)→ {"type":"balance.updated","balance":{…}}; the last
+ *     one is sent again after every later subscribe; never if the key lacks
+ *     billing:read — see balance-follower.ts
  *   streaming —{"type":"resume", afterSequence}→ streaming from afterSequence
  *     (the old upstream is aborted; a generation number drops its stragglers)
  *   streaming —upstream ends or fails transiently→ streaming again from
@@ -23,9 +27,10 @@ import type WebSocket from "ws";
 import type { JobEvent } from "../../../proto/gen/jobplane/v1/event_pb.js";
 import { toRestError, type RestError } from "../errors/rest-error.js";
 import type { GatewayMetrics } from "../ops/metrics.js";
-import { jobEventJson } from "../rest/job-json.js";
+import { eventJson } from "../rest/job-json.js";
 import { callOptions, type ControlPlane } from "../upstream/control-plane.js";
 import { backoffDelay } from "./backoff.js";
+import { createBalanceFollower, type BalanceFollower } from "./balance-follower.js";
 import { CLOSE, closeReason, parseClientMessage } from "./ws-protocol.js";
 
 export interface SessionDeps {
@@ -40,6 +45,9 @@ export interface SessionDeps {
 export const MAX_UPSTREAM_FAILURES = 8;
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/** Base and cap of the backoff before reopening an ended WatchBalance stream. */
+const BALANCE_RETRY_BASE_MS = 250;
+const BALANCE_RETRY_MAX_MS = 30_000;
 
 /** Errors after which retrying with the same key cannot help. */
 const FATAL = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "VALIDATION_ERROR"]);
@@ -61,6 +69,7 @@ export class RealtimeSession {
   private lastSequence = 0n;
   private closed = false;
   private authTimer: NodeJS.Timeout | undefined;
+  private readonly balance: BalanceFollower;
   /** Set by the hub's ping round; cleared when a pong arrives. */
   awaitingPong = false;
 
@@ -72,6 +81,19 @@ export class RealtimeSession {
     ws.on("pong", () => (this.awaitingPong = false));
     ws.on("close", () => this.dispose());
     ws.on("error", (err) => deps.log.debug({ err: err.message }, "websocket error"));
+    this.balance = createBalanceFollower({
+      watch: (signal) =>
+        deps.cp.billing.watchBalance(
+          {},
+          callOptions({ authorization: this.authorization, requestId: deps.requestId, signal }, true),
+        ),
+      send: (b) =>
+        this.send({
+          type: "balance.updated",
+          balance: { balance: Number(b.balance), held: Number(b.held), available: Number(b.available) },
+        }),
+      onEnd: (err, failures) => this.balanceEnded(err, failures),
+    });
   }
 
   /** Starts streaming with a credential already checked at the upgrade, or waits for an auth message. */
@@ -114,6 +136,25 @@ export class RealtimeSession {
     clearTimeout(this.authTimer);
     this.upstream?.abort();
     this.upstream = undefined;
+    this.balance.stop();
+  }
+
+  /** "off" for a key that may not read the balance; otherwise when to open the next WatchBalance. */
+  private balanceEnded(err: unknown, failures: number): "off" | number {
+    const delay = backoffDelay(failures, BALANCE_RETRY_BASE_MS, BALANCE_RETRY_MAX_MS);
+    if (err === undefined) {
+      // A clean end: the control plane is shutting down.
+      this.deps.log.debug({ failures }, "realtime balance stream ended; reopening");
+      return delay;
+    }
+    const e = toRestError(err);
+    if (FATAL.has(e.code)) {
+      // Typically FORBIDDEN: the key lacks billing:read. The client just gets no balance.updated.
+      this.deps.log.debug({ code: e.code }, "realtime balance.updated off for this client");
+      return "off";
+    }
+    this.deps.log.debug({ code: e.code, message: e.message, failures }, "realtime balance stream failed; reopening");
+    return Math.max(e.details.retryAfterMs ?? 0, delay);
   }
 
   private send(message: unknown): void {
@@ -179,6 +220,9 @@ export class RealtimeSession {
     // After the WatchJobs call went out. With afterSequence 0 the control plane starts "from now",
     // at the moment it registers the call: events of that instant may precede it (see README).
     this.send({ type: "ready", afterSequence: Number(afterSequence) });
+    // The first subscribe opens the session's one WatchBalance; a later one repeats the last balance.
+    this.balance.resend();
+    this.balance.start();
   }
 
   private async pump(generation: number, signal: AbortSignal): Promise<void> {
@@ -214,6 +258,6 @@ export class RealtimeSession {
   private deliver(event: JobEvent): void {
     if (event.sequence <= this.lastSequence && this.lastSequence !== 0n) return;
     this.lastSequence = event.sequence;
-    this.send(jobEventJson(event));
+    this.send(eventJson(event));
   }
 }

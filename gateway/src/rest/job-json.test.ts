@@ -6,7 +6,7 @@ import { JobEventSchema } from "../../../proto/gen/jobplane/v1/event_pb.js";
 import { JobPhase, JobSchema, JobStatus } from "../../../proto/gen/jobplane/v1/job_pb.js";
 import { openApiDocument } from "../openapi/document.js";
 import { createResponseValidator } from "../openapi/response-validator.js";
-import { isTerminalStatus, jobEventJson, jobJson, statusName } from "./job-json.js";
+import { eventJson, isTerminalStatus, jobEventJson, jobJson, statusName } from "./job-json.js";
 
 const schema = createResponseValidator(structuredClone(openApiDocument));
 const T = 1_767_225_600_000;
@@ -122,5 +122,33 @@ describe("jobEventJson", () => {
     expect(json.data?.id).toBe(full.id);
     expect(schema.checkSchema("JobEvent", json).problem).toBeUndefined();
     expect(jobEventJson(create(JobEventSchema, { sequence: 1n, type: "job.created" })).data).toBeNull();
+  });
+});
+
+describe("eventJson", () => {
+  it("renders a balance event as the org's credits, without job fields", () => {
+    const event = create(JobEventSchema, {
+      id: "evt_2",
+      sequence: 43n,
+      orgId: "org_1",
+      type: "balance.low",
+      occurredAt: timestampFromMs(T),
+      balance: { balance: 150n, held: 60n, available: 90n, threshold: 100n },
+    });
+    expect(eventJson(event)).toEqual({
+      type: "balance.low",
+      id: "evt_2",
+      sequence: 43,
+      orgId: "org_1",
+      occurredAt: T,
+      balance: { balance: 150, held: 60, available: 90, threshold: 100 },
+    });
+    const depleted = create(JobEventSchema, { id: "evt_3", sequence: 44n, orgId: "org_1", type: "balance.depleted", balance: { balance: 5n, held: 5n } });
+    expect(eventJson(depleted)).toMatchObject({ occurredAt: null, balance: { balance: 5, held: 5, available: 0, threshold: 0 } });
+  });
+
+  it("renders a job event as jobEventJson does", () => {
+    const event = create(JobEventSchema, { id: "evt_1", sequence: 1n, jobId: full.id, type: "job.created", status: JobStatus.WAITING, job: full, attempt: 1 });
+    expect(eventJson(event)).toEqual(jobEventJson(event));
   });
 });

@@ -7,7 +7,8 @@
  * - int64 counts (credits, sizes, sequences) become JSON numbers (exact up to 2^53);
  * - an absent sub-object (progress, error, output) is null, never omitted.
  * The same JobEvent shape travels in /jobs/{id}/logs, SSE and WebSocket
- * messages (and is what webhook payloads will carry under `data`).
+ * messages (and is what webhook payloads will carry under `data`); an org's
+ * balance events (WebSocket, webhooks) have their own shape, RestBalanceEvent.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
@@ -86,6 +87,25 @@ export interface RestJobEvent {
   data: RestJob | null;
 }
 
+/** The org's credits in a balance event, as numbers. */
+export interface RestBalanceSnapshot {
+  balance: number;
+  held: number;
+  available: number;
+  /** The threshold balance.low crossed; 0 on balance.depleted. */
+  threshold: number;
+}
+
+/** balance.low / balance.depleted: an org's credits crossed a line; no job. */
+export interface RestBalanceEvent {
+  type: string;
+  id: string;
+  sequence: number;
+  orgId: string;
+  occurredAt: number | null;
+  balance: RestBalanceSnapshot;
+}
+
 export function millis(ts: Timestamp | undefined): number | null {
   return ts ? timestampMs(ts) : null;
 }
@@ -144,6 +164,37 @@ export function jobJson(job: Job): RestJob {
     startedAt: millis(job.startedAt),
     completedAt: millis(job.completedAt),
     updatedAt: millis(job.updatedAt),
+  };
+}
+
+/** True for the org's balance events (balance.low, balance.depleted): they carry `balance`, no job. */
+export function isBalanceEvent(event: JobEvent): boolean {
+  return event.type.startsWith("balance.");
+}
+
+/**
+ * Any event of the org's timeline (WatchJobs, JOBPLANE_EVENTS): a job event
+ * as RestJobEvent, a balance event as RestBalanceEvent. Use this wherever
+ * balance events can arrive; jobEventJson is for one job's timeline.
+ */
+export function eventJson(event: JobEvent): RestJobEvent | RestBalanceEvent {
+  return isBalanceEvent(event) ? balanceEventJson(event) : jobEventJson(event);
+}
+
+export function balanceEventJson(event: JobEvent): RestBalanceEvent {
+  const b = event.balance;
+  return {
+    type: event.type,
+    id: event.id,
+    sequence: Number(event.sequence),
+    orgId: event.orgId,
+    occurredAt: millis(event.occurredAt),
+    balance: {
+      balance: Number(b?.balance ?? 0n),
+      held: Number(b?.held ?? 0n),
+      available: Number(b?.available ?? 0n),
+      threshold: Number(b?.threshold ?? 0n),
+    },
   };
 }
 
