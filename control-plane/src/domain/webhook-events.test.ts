@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../proto/gen/jobplane/v1/errors_pb.js";
 import { DomainError } from "./domain-error.js";
-import { DEFAULT_WEBHOOK_EVENTS, resolveWebhookEvents, testWebhookPayload, WEBHOOK_EVENT_TYPES } from "./webhook-events.js";
+import { WEBHOOK_EVENT_TYPES } from "../../../proto/webhooks/event-types.js";
+import { DEFAULT_WEBHOOK_EVENTS, resolveWebhookEvents, testWebhookPayload } from "./webhook-events.js";
 
 function violations(events: string[]) {
   try {

@@ -5,21 +5,8 @@
  * ask for it. The resolved list is what is stored, so the enqueue query
  * matches `event_type = any(events)` without knowing about defaults.
  */
+import { WEBHOOK_EVENT_TYPES, isWebhookEventType, type WebhookEventType } from "../../../proto/webhooks/event-types.js";
 import { validationError, type Violation } from "./domain-error.js";
-
-export const WEBHOOK_EVENT_TYPES = [
-  "job.created",
-  "job.dispatched",
-  "job.started",
-  "job.progress",
-  "job.completed",
-  "job.failed",
-  "job.cancelled",
-  "balance.low",
-  "balance.depleted",
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** What an endpoint created with no event list receives. */
 export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventType[] = WEBHOOK_EVENT_TYPES.filter((t) => t !== "job.progress");
@@ -30,8 +17,6 @@ export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventType[] = WEBHOOK_EVENT
  */
 export const TEST_EVENT_TYPE = "webhook.test";
 
-const ALLOWED: ReadonlySet<string> = new Set(WEBHOOK_EVENT_TYPES);
-
 /**
  * The event list to store for a requested one: the default set when empty;
  * VALIDATION_ERROR at `/events/<i>` for each unknown or repeated type.
@@ -41,7 +26,7 @@ export function resolveWebhookEvents(requested: readonly string[]): WebhookEvent
   const violations: Violation[] = [];
   const seen = new Set<string>();
   requested.forEach((type, i) => {
-    if (!ALLOWED.has(type)) {
+    if (!isWebhookEventType(type)) {
       violations.push({ path: `/events/${i}`, description: `"${type}" is not an event type (one of ${WEBHOOK_EVENT_TYPES.join(", ")})` });
     } else if (seen.has(type)) {
       violations.push({ path: `/events/${i}`, description: `"${type}" is listed twice` });

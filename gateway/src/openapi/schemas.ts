@@ -10,7 +10,7 @@ import { REST_ERROR_CODES } from "../errors/error-table.js";
 import { SCOPES } from "../rest/api-key-json.js";
 import { LISTABLE_STATUSES } from "../rest/job-json.js";
 import { DELIVERY_STATUSES } from "../rest/webhook-json.js";
-import { WEBHOOK_EVENT_TYPES } from "../webhooks/webhook-payload.js";
+import { WEBHOOK_EVENT_TYPES } from "../../../proto/webhooks/event-types.js";
 
 type Schema = Record<string, unknown>;
 

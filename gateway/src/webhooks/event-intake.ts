@@ -42,7 +42,8 @@ import { EVENT_TYPE_HEADER, type NatsNames } from "../../../proto/nats/names.js"
 import type { WebhookMetrics } from "../ops/metrics.js";
 import { backoffDelay } from "../realtime/backoff.js";
 import { abortableSleep } from "./nats-connection.js";
-import { isWebhookEventType, renderWebhookPayload } from "./webhook-payload.js";
+import { isWebhookEventType } from "../../../proto/webhooks/event-types.js";
+import { renderWebhookPayload } from "./webhook-payload.js";
 
 /** Records the events' deliveries; resolves with how many were new. */
 export type EnqueueEvents = (events: WebhookEvent[], signal: AbortSignal) => Promise<number>;

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { JobEventSchema } from "../../../proto/gen/jobplane/v1/event_pb.js";
 import { JobSchema, JobStatus } from "../../../proto/gen/jobplane/v1/job_pb.js";
 import { jobJson } from "../rest/job-json.js";
-import { isWebhookEventType, renderWebhookPayload, webhookPayload, WEBHOOK_EVENT_TYPES } from "./webhook-payload.js";
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from "../../../proto/webhooks/event-types.js";
+import { renderWebhookPayload, webhookPayload } from "./webhook-payload.js";
 
 const T = 1_767_225_600_123;
 const job = create(JobSchema, {

@@ -13,27 +13,6 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { JobEvent } from "../../../proto/gen/jobplane/v1/event_pb.js";
 import { jobJson, type RestJob } from "../rest/job-json.js";
 
-/** The event types an endpoint can subscribe to; others on the stream (job.retried …) are not delivered. */
-export const WEBHOOK_EVENT_TYPES = [
-  "job.created",
-  "job.dispatched",
-  "job.started",
-  "job.progress",
-  "job.completed",
-  "job.failed",
-  "job.cancelled",
-  "balance.low",
-  "balance.depleted",
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
-
-const DELIVERABLE: ReadonlySet<string> = new Set(WEBHOOK_EVENT_TYPES);
-
-export function isWebhookEventType(type: string): type is WebhookEventType {
-  return DELIVERABLE.has(type);
-}
-
 export interface BalanceData {
   balance: number;
   held: number;
