@@ -7,10 +7,9 @@
  *   starting  Register + open the session (session.connect()).
  *             → running once connected; start() rejects if the token is refused
  *               or stop() is called first.
- *   running   One fetch loop per job type: bind to the durable pull consumer
- *             the control plane created (retrying, with a log line, until it
- *             exists), wait for a free slot and an open session, then
- *             fetch({max_messages: the slots it took, expires}). Per message:
+ *   running   One fetch loop per job type (dispatch-fetcher.ts: binds to the
+ *             durable pull consumer the control plane created, waits for a free
+ *             slot and an open session, fetches). Per message:
  *               decode DispatchMessage (undecodable → term())
  *               already running this attempt (a redelivery) → ack()
  *               ClaimJob{job_id, attempt, delivery_count}:
@@ -39,7 +38,7 @@
  */
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
+import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
   FailJobSchema,
@@ -53,8 +52,9 @@ import { JobPhase } from "../../proto/gen/jobplane/v1/job_pb.js";
 import type { NatsNames } from "../../proto/nats/names.js";
 import { AttemptRegistry } from "./attempt-registry.js";
 import { startAttempt, type AttemptEnvironment, type AttemptOutcome, type AttemptRef } from "./attempt-runner.js";
-import { backoffDelay, type BackoffOptions } from "./backoff.js";
-import { sleep, systemClock, type Clock, type TimerHandle } from "./clock.js";
+import type { BackoffOptions } from "./backoff.js";
+import { systemClock, type Clock, type TimerHandle } from "./clock.js";
+import { DispatchFetcher } from "./dispatch-fetcher.js";
 import { httpFileTransfer, tempWorkspace, type FileTransfer, type WorkspaceFactory } from "./file-transfer.js";
 import type { AnyJobTypeDefinition } from "./job-type-definition.js";
 import type { AgentLogger } from "./logger.js";
@@ -103,17 +103,14 @@ export class Worker {
   private readonly slots: SlotPool;
   private readonly attempts = new AttemptRegistry();
   private readonly inflight = new Set<Promise<void>>();
-  private readonly fetches = new Set<ConsumerMessages>();
-  private readonly stopController = new AbortController();
+  private readonly fetcher: DispatchFetcher;
   /** Aborted just before the session closes: ends result retries. */
   private readonly closing = new AbortController();
-  private fetchLoops: Promise<void>[] = [];
   private heartbeatTimer: TimerHandle | undefined;
   private heartbeatsStopped = false;
   private claiming = 0;
   private graceExpired = false;
   private stopping: Promise<void> | undefined;
-  private readonly fetchExpiresMs: number;
   private readonly retryBackoff: BackoffOptions;
   private readonly metrics: WorkerMetrics;
 
@@ -122,11 +119,21 @@ export class Worker {
     this.clock = options.clock ?? systemClock;
     this.definitions = new Map(options.jobTypes.map((d) => [d.name, d]));
     this.slots = new SlotPool(options.slots);
-    this.fetchExpiresMs = Math.max(1000, options.fetchExpiresMs ?? 3000);
     this.retryBackoff = options.retryBackoff ?? { initialMs: 500, maxMs: 5000 };
     this.metrics = options.metrics
       ? guardedWorkerMetrics(options.metrics, (err) => options.logger.error({ err }, "recording a metric failed"))
       : noWorkerMetrics;
+    this.fetcher = new DispatchFetcher({
+      nc: options.nc,
+      names: options.names,
+      session: options.session,
+      slots: this.slots,
+      logger: options.logger,
+      clock: this.clock,
+      fetchExpiresMs: options.fetchExpiresMs,
+      retryBackoff: this.retryBackoff,
+      onMessage: (type, msg) => this.track(this.handleMessage(type, msg)),
+    });
   }
 
   get state(): WorkerState {
@@ -140,7 +147,7 @@ export class Worker {
 
   /** Registers, opens the session and starts fetching. Resolves with the session settings once running. */
   async start(): Promise<SessionSettings> {
-    if (this.current !== "starting" || this.fetchLoops.length > 0) throw new Error(`cannot start a worker that is ${this.current}`);
+    if (this.current !== "starting" || this.fetcher.started) throw new Error(`cannot start a worker that is ${this.current}`);
     const { session, logger } = this.options;
     session.onCancel((cancel) => this.onCancel(cancel));
     session.onConnected(() => this.sendHeartbeat());
@@ -149,10 +156,7 @@ export class Worker {
     this.current = "running";
     this.scheduleHeartbeat();
     const types = [...this.definitions.keys()];
-    // With several types, each fetch asks for at most its share of the slots so one
-    // idle type's pending pull does not hold every slot while another has work.
-    const cap = Math.max(1, Math.floor(this.slots.total / types.length));
-    this.fetchLoops = types.map((type) => this.fetchLoop(type, cap));
+    this.fetcher.start(types);
     logger.info({ types, slots: this.slots.total, agentId: settings.agentId }, "worker running");
     return settings;
   }
@@ -166,9 +170,7 @@ export class Worker {
   private async drain(): Promise<void> {
     const { logger, graceMs } = this.options;
     this.current = "draining";
-    this.stopController.abort(STOPPING);
-    for (const fetch of this.fetches) fetch.stop();
-    await Promise.allSettled(this.fetchLoops);
+    await this.fetcher.stop();
     logger.info({ running: this.attempts.running().length, graceMs }, "draining: fetching stopped, waiting for running attempts");
 
     if (!(await this.settleWithin(graceMs))) {
@@ -206,54 +208,6 @@ export class Worker {
   private track(task: Promise<void>): void {
     this.inflight.add(task);
     void task.finally(() => this.inflight.delete(task));
-  }
-
-  private async fetchLoop(type: string, cap: number): Promise<void> {
-    const { logger, names, nc } = this.options;
-    const stop = this.stopController.signal;
-    const js = jetstream(nc);
-    const stream = names.dispatchStream;
-    const durable = names.dispatchConsumer(type);
-    let consumer: Consumer | undefined;
-    let failures = 0;
-    while (!stop.aborted) {
-      try {
-        if (!consumer) {
-          consumer = await js.consumers.get(stream, durable);
-          logger.info({ type, stream, consumer: durable }, "bound to the dispatch consumer");
-        }
-        await this.options.session.whenConnected(stop);
-        const reserved = await this.slots.acquireUpTo(cap, stop);
-        let unused = reserved;
-        try {
-          const messages = await consumer.fetch({ max_messages: reserved, expires: this.fetchExpiresMs });
-          this.fetches.add(messages);
-          try {
-            if (stop.aborted) messages.stop();
-            for await (const msg of messages) {
-              unused--;
-              this.track(this.handleMessage(type, msg));
-            }
-          } finally {
-            this.fetches.delete(messages);
-          }
-        } finally {
-          this.slots.release(Math.max(0, unused));
-        }
-        failures = 0;
-      } catch (err) {
-        if (stop.aborted) break;
-        failures++;
-        const message = err instanceof Error ? err.message : String(err);
-        if (!consumer) {
-          logger.warn({ type, stream, consumer: durable, err: message }, "dispatch consumer not available yet (the control plane creates it); retrying");
-        } else {
-          logger.warn({ type, consumer: durable, err: message }, "fetching from the dispatch consumer failed; retrying");
-        }
-        consumer = undefined;
-        await sleep(this.clock, backoffDelay(failures, this.retryBackoff), stop).catch(() => undefined);
-      }
-    }
   }
 
   /** Owns one slot from the moment the message arrives. */

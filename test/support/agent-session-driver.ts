@@ -1,10 +1,12 @@
 /**
  * Drives one AgentService.Session from a test like an agent would: send
  * messages, await the reply to a request, await pushed CancelAttempts — each
- * wait with a deadline, never a sleep.
+ * wait with a deadline, never a sleep. as() narrows a reply to the kind the
+ * test expects (and fails the test when it is another).
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
+import { expect } from "vitest";
 import type {
   AgentService,
   CancelAttempt,
@@ -16,6 +18,15 @@ import { SessionOutbox } from "../../control-plane/src/adapters/rpc/session-outb
 type RequestMessage = MessageInitShape<typeof SessionRequestSchema>["message"];
 
 export const DEFAULT_WAIT_MS = 10_000;
+
+type Reply = Exclude<SessionResponse["message"], { case: undefined }>;
+type ReplyValue = { [R in Reply as R["case"]]: R["value"] };
+
+/** The reply's oneof value when it is of `kind`, else a failed expectation. */
+export function as<K extends keyof ReplyValue>(res: SessionResponse, kind: K): ReplyValue[K] {
+  expect(res.message.case).toBe(kind);
+  return res.message.value as ReplyValue[K];
+}
 
 /** Resolves like `promise`, or rejects naming `what` after `ms`. */
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
