@@ -1,7 +1,8 @@
 /**
  * Delivers an attempt's result over the session until the control plane
  * acknowledges it. Ack accepted → done; CONFLICT → already settled (logged,
- * dropped); INTERNAL_ERROR → retried with backoff until `stopSignal` aborts;
+ * dropped); INTERNAL_ERROR or UNAVAILABLE (the control plane's database is
+ * unreachable) → retried with backoff until `stopSignal` aborts;
  * any other refusal → logged, dropped. A session that closes first ends it.
  */
 import type { SessionResponse } from "../../proto/gen/jobplane/v1/agent_service_pb.js";
@@ -47,7 +48,7 @@ export async function deliverResult(options: ResultDeliveryOptions, ref: Attempt
       logger.info({ ...ref, reason: ack.message }, "the attempt was already settled: result dropped");
       return;
     }
-    if (ack.code !== ErrorCode.INTERNAL_ERROR) {
+    if (ack.code !== ErrorCode.INTERNAL_ERROR && ack.code !== ErrorCode.UNAVAILABLE) {
       logger.warn({ ...ref, code: ErrorCode[ack.code], reason: ack.message }, "the control plane refused the result");
       return;
     }

@@ -197,21 +197,21 @@ describe("agent worker (real JetStream, fake control plane)", () => {
     await eventually("the attempt to be released", async () => worker.heldAttempts.length === 0);
   });
 
-  it("resends a result after INTERNAL_ERROR and over a new session when the stream broke before the ack; drops a CONFLICT", async () => {
-    const answers = ["internal", "break", "accept"] as const;
+  it("resends a result after INTERNAL_ERROR, after UNAVAILABLE and over a new session when the stream broke before the ack; drops a CONFLICT", async () => {
+    const answers = ["internal", "unavailable", "break", "accept"] as const;
     const { fake, dispatch, worker } = await setup({ answerResult: (_result, n) => answers[n - 1] ?? "conflict" });
     fake.setJob(jobId(30), { type: "test.echo", params: { x: 1 } });
     await dispatch.publish({ jobId: jobId(30), type: "test.echo" });
-    await fake.waitFor("the result three times", () => (fake.results().length === 3 ? true : undefined));
-    expect(fake.results().map((r) => r.kind)).toEqual(["complete", "complete", "complete"]);
+    await fake.waitFor("the result four times", () => (fake.results().length === 4 ? true : undefined));
+    expect(fake.results().map((r) => r.kind)).toEqual(["complete", "complete", "complete", "complete"]);
     expect(fake.sessionsOpened).toBeGreaterThanOrEqual(2);
     await eventually("the attempt to be released", async () => worker.heldAttempts.length === 0);
 
     fake.setJob(jobId(31), { type: "test.echo", params: {} });
     await dispatch.publish({ jobId: jobId(31), type: "test.echo" });
-    await fake.waitFor("the third result", () => fake.resultFor(jobId(31)));
+    await fake.waitFor("the next job's result", () => fake.resultFor(jobId(31)));
     await eventually("the conflicting attempt to be dropped", async () => worker.heldAttempts.length === 0);
-    expect(fake.results()).toHaveLength(4);
+    expect(fake.results()).toHaveLength(5);
   });
 
   it("reports test.fail as PROVIDER_ERROR with the log tail, and terminates an undecodable message", async () => {

@@ -16,6 +16,7 @@ describe("readGatewayConfig", () => {
       sseKeepaliveMs: 15000,
       natsUrl: "nats://127.0.0.1:4222",
       natsPrefix: "",
+      cors: { kind: "off" },
       webhooks: { adminToken: undefined, timeoutMs: 10000, concurrency: 16, leaseMs: 30000, pollMs: 1000, allowPrivate: false },
     });
   });
@@ -53,6 +54,17 @@ describe("readGatewayConfig", () => {
     expect(() => readGatewayConfig({ GATEWAY_WEBHOOK_CONCURRENCY: "0" })).toThrow(/GATEWAY_WEBHOOK_CONCURRENCY/);
     expect(() => readGatewayConfig({ JOBPLANE_NATS_PREFIX: "a.b" })).toThrow(/NATS prefix/);
     expect(readGatewayConfig({ JOBPLANE_ADMIN_TOKEN: "  " }).webhooks.adminToken).toBeUndefined();
+  });
+
+  it("reads GATEWAY_CORS_ORIGINS: off, any origin, or a list of exact origins", () => {
+    expect(readGatewayConfig({ GATEWAY_CORS_ORIGINS: " " }).cors).toEqual({ kind: "off" });
+    expect(readGatewayConfig({ GATEWAY_CORS_ORIGINS: "*" }).cors).toEqual({ kind: "any" });
+    expect(readGatewayConfig({ GATEWAY_CORS_ORIGINS: "https://dash.example.com, http://localhost:5173" }).cors).toEqual({
+      kind: "list",
+      origins: new Set(["https://dash.example.com", "http://localhost:5173"]),
+    });
+    expect(() => readGatewayConfig({ GATEWAY_CORS_ORIGINS: "https://dash.example.com/app" })).toThrow(/^GATEWAY_CORS_ORIGINS: "https:\/\/dash.example.com\/app" is not an origin/);
+    expect(() => readGatewayConfig({ GATEWAY_CORS_ORIGINS: "*,https://a.example" })).toThrow(/GATEWAY_CORS_ORIGINS: "\*" .* cannot be combined/);
   });
 
   it("refuses bad values with the variable's name", () => {

@@ -3,6 +3,7 @@
  * Parsing is pure so it is tested with plain objects.
  */
 import { natsNames } from "../../proto/nats/names.js";
+import { parseCorsOrigins, type CorsPolicy } from "./http/cors.js";
 
 export interface GatewayConfig {
   readonly port: number;
@@ -26,6 +27,8 @@ export interface GatewayConfig {
   readonly natsUrl: string;
   /** JOBPLANE_NATS_PREFIX: stream and subject prefix (tests, shared NATS); "" in production. */
   readonly natsPrefix: string;
+  /** GATEWAY_CORS_ORIGINS: which browser origins may call the REST API (http/cors.ts); off by default. */
+  readonly cors: CorsPolicy;
   readonly webhooks: WebhookSettings;
 }
 
@@ -70,6 +73,14 @@ function urlSetting(env: Env, name: string, fallback: string): string {
   return raw.replace(/\/+$/, "");
 }
 
+function corsSetting(env: Env, name: string): CorsPolicy {
+  try {
+    return parseCorsOrigins(env[name]);
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
+}
+
 function boolSetting(env: Env, name: string): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === "" || raw === "0" || raw === "false") return false;
@@ -112,6 +123,7 @@ export function readGatewayConfig(env: Env): GatewayConfig {
     sseKeepaliveMs: intSetting(env, "GATEWAY_SSE_KEEPALIVE_MS", 15_000, 100, 600_000),
     natsUrl: env.NATS_URL?.trim() || DEFAULT_NATS_URL,
     natsPrefix,
+    cors: corsSetting(env, "GATEWAY_CORS_ORIGINS"),
     webhooks: webhookSettings(env),
   };
 }

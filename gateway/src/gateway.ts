@@ -77,6 +77,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     log,
     maxBodyBytes: config.maxBodyBytes,
     isDraining,
+    cors: config.cors,
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -50,7 +50,7 @@ export interface FakeControlPlaneOptions {
   readonly answerResult?: (result: Result, n: number) => ResultAnswer;
 }
 
-export type ResultAnswer = "accept" | "conflict" | "internal" | "break" | "ignore";
+export type ResultAnswer = "accept" | "conflict" | "internal" | "unavailable" | "break" | "ignore";
 
 export interface Received {
   readonly session: number;
@@ -268,6 +268,9 @@ export class FakeControlPlane {
         }
         if (answer === "internal") {
           out.push({ requestId, message: { case: "ack", value: { ref, accepted: false, code: ErrorCode.INTERNAL_ERROR, message: "internal error" } } });
+        }
+        if (answer === "unavailable") {
+          out.push({ requestId, message: { case: "ack", value: { ref, accepted: false, code: ErrorCode.UNAVAILABLE, message: "the database is unreachable" } } });
         }
         if (answer === "break") out.fail(new ConnectError("test: session broken before the ack", Code.Unavailable));
         return;

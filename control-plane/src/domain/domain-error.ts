@@ -16,7 +16,7 @@ export interface Violation {
 }
 
 export interface DomainErrorOptions {
-  /** For RATE_LIMITED: how long to wait before retrying, in whole milliseconds. */
+  /** For RATE_LIMITED and UNAVAILABLE: how long to wait before retrying, in whole milliseconds. */
   readonly retryAfterMs?: number;
   /** For VALIDATION_ERROR: each violation with its path. */
   readonly violations?: readonly Violation[];

@@ -9,7 +9,7 @@ const CODES: ErrorCode[] = Object.values(ErrorCode).filter(
 
 describe("errorTable", () => {
   it("has exactly one row per ErrorCode, each a 4xx/5xx status", () => {
-    expect(CODES).toHaveLength(14);
+    expect(CODES).toHaveLength(15);
     expect(Object.keys(errorTable).map(Number).sort((a, b) => a - b)).toEqual(
       [...CODES].sort((a, b) => a - b),
     );
@@ -41,6 +41,7 @@ describe("errorTable", () => {
       PROVIDER_TIMEOUT: ["DeadlineExceeded", 504, true],
       DISPATCH_EXHAUSTED: ["Unavailable", 503, true],
       INTERNAL_ERROR: ["Internal", 500, false],
+      UNAVAILABLE: ["Unavailable", 503, true],
     });
   });
 

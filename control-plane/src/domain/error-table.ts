@@ -49,6 +49,9 @@ export const errorTable = {
   [ErrorCode.DISPATCH_EXHAUSTED]: { connect: Code.Unavailable, http: 503, retryable: true },
   // Unexpected server error; cause logged, never sent. Not marked retryable: we cannot know.
   [ErrorCode.INTERNAL_ERROR]: { connect: Code.Internal, http: 500, retryable: false },
+  // A dependency (PostgreSQL here, the control plane for the gateway) cannot be reached: gRPC's
+  // "transient, retry with backoff" code and HTTP's 503 (with Retry-After); retryable by definition.
+  [ErrorCode.UNAVAILABLE]: { connect: Code.Unavailable, http: 503, retryable: true },
 } as const satisfies Record<ErrorCode, ErrorInfo>;
 
 const ERROR_CODE_NAMES = {
@@ -66,6 +69,7 @@ const ERROR_CODE_NAMES = {
   [ErrorCode.PROVIDER_TIMEOUT]: "PROVIDER_TIMEOUT",
   [ErrorCode.DISPATCH_EXHAUSTED]: "DISPATCH_EXHAUSTED",
   [ErrorCode.INTERNAL_ERROR]: "INTERNAL_ERROR",
+  [ErrorCode.UNAVAILABLE]: "UNAVAILABLE",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The name REST and the database use, e.g. "INSUFFICIENT_CREDITS" (no ERROR_CODE_ prefix). */

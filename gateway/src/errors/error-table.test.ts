@@ -19,6 +19,7 @@ describe("gateway error table", () => {
       PROVIDER_TIMEOUT: 504,
       DISPATCH_EXHAUSTED: 503,
       INTERNAL_ERROR: 500,
+      UNAVAILABLE: 503,
     });
     expect(errorTable[ErrorCode.UNSPECIFIED]).toEqual({ name: "INTERNAL_ERROR", http: 500 });
   });
@@ -42,8 +43,9 @@ describe("gateway error table", () => {
       ["PAYLOAD_TOO_LARGE", 413],
       ["UNSUPPORTED_MEDIA_TYPE", 415],
       ["UPGRADE_REQUIRED", 426],
+      ["UPSTREAM_TIMEOUT", 504],
     ]);
     for (const name of Object.keys(TRANSPORT_ERRORS)) expect(ErrorCode[name as keyof typeof ErrorCode]).toBeUndefined();
-    expect(REST_ERROR_CODES).toHaveLength(13 + 4);
+    expect(REST_ERROR_CODES).toHaveLength(14 + 5);
   });
 });

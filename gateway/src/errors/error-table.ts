@@ -8,9 +8,17 @@
  *
  * A few failures exist only in HTTP, before any RPC is made (a body that is
  * too large, the wrong content type, a method the route does not have, a
- * plain GET on the WebSocket endpoint). They get codes of their own in
+ * plain GET on the WebSocket endpoint), or on the hop to the control plane
+ * (it did not answer in time). They get codes of their own in
  * TRANSPORT_ERRORS rather than bending a proto code to a status it does not
  * have elsewhere.
+ *
+ * The control plane being unreachable is the proto's UNAVAILABLE (503 with
+ * Retry-After: the request never reached it, so a retry is safe). Its not
+ * answering within the unary deadline is UPSTREAM_TIMEOUT (504, no
+ * Retry-After): the request may or may not have taken effect, which is the
+ * difference between gRPC's Unavailable and DeadlineExceeded, and which a
+ * client retrying a POST needs to know (resubmit with the same idempotencyKey).
  */
 import { ErrorCode } from "../../../proto/gen/jobplane/v1/errors_pb.js";
 
@@ -28,7 +36,7 @@ export const errorTable = {
   [ErrorCode.INVALID_JOB_TYPE]: { name: "INVALID_JOB_TYPE", http: 400 },
   [ErrorCode.INSUFFICIENT_CREDITS]: { name: "INSUFFICIENT_CREDITS", http: 402 },
   [ErrorCode.PLAN_LIMIT]: { name: "PLAN_LIMIT", http: 403 },
-  // The one code that carries Retry-After (seconds, from ErrorDetail.retry_after_ms).
+  // Carries Retry-After (seconds, from ErrorDetail.retry_after_ms), like UNAVAILABLE.
   [ErrorCode.RATE_LIMITED]: { name: "RATE_LIMITED", http: 429 },
   [ErrorCode.NOT_FOUND]: { name: "NOT_FOUND", http: 404 },
   [ErrorCode.CONFLICT]: { name: "CONFLICT", http: 409 },
@@ -36,14 +44,17 @@ export const errorTable = {
   [ErrorCode.PROVIDER_TIMEOUT]: { name: "PROVIDER_TIMEOUT", http: 504 },
   [ErrorCode.DISPATCH_EXHAUSTED]: { name: "DISPATCH_EXHAUSTED", http: 503 },
   [ErrorCode.INTERNAL_ERROR]: { name: "INTERNAL_ERROR", http: 500 },
+  // The control plane (or its database) is unreachable; always carries Retry-After (rest-error.ts).
+  [ErrorCode.UNAVAILABLE]: { name: "UNAVAILABLE", http: 503 },
 } as const satisfies Record<ErrorCode, HttpErrorInfo>;
 
-/** HTTP-only refusals the gateway makes before calling the control plane. */
+/** HTTP-only failures: refusals before calling the control plane, and a call that timed out. */
 export const TRANSPORT_ERRORS = {
   METHOD_NOT_ALLOWED: { name: "METHOD_NOT_ALLOWED", http: 405 },
   PAYLOAD_TOO_LARGE: { name: "PAYLOAD_TOO_LARGE", http: 413 },
   UNSUPPORTED_MEDIA_TYPE: { name: "UNSUPPORTED_MEDIA_TYPE", http: 415 },
   UPGRADE_REQUIRED: { name: "UPGRADE_REQUIRED", http: 426 },
+  UPSTREAM_TIMEOUT: { name: "UPSTREAM_TIMEOUT", http: 504 },
 } as const satisfies Record<string, HttpErrorInfo>;
 
 export type TransportErrorName = keyof typeof TRANSPORT_ERRORS;

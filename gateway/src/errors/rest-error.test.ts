@@ -52,11 +52,31 @@ describe("toRestError", () => {
     expect(toRestError(connectError(Code.NotFound)).status).toBe(404);
   });
 
-  it("hides transport failures and foreign errors behind INTERNAL_ERROR (500, one table)", () => {
-    const down = toRestError(connectError(Code.Unavailable));
-    expect([down.status, down.code, down.message]).toEqual([500, "INTERNAL_ERROR", "the control plane is unavailable; retry later"]);
-    expect(toRestError(connectError(Code.DeadlineExceeded)).status).toBe(500);
+  it("answers an unreachable control plane (Unavailable, no detail) with UNAVAILABLE 503 and Retry-After, hiding the transport's message", () => {
+    const down = toRestError(new ConnectError("connect ECONNREFUSED 10.0.0.7:7070", Code.Unavailable));
+    expect([down.status, down.code, down.message]).toEqual([503, "UNAVAILABLE", "the control plane is unavailable; retry later"]);
+    expect(down.retryAfterSeconds()).toBe(1);
+    expect(down.envelope().error.details).toEqual({ retryAfterMs: 1000 });
+    expect(isUnexpected(down)).toBe(false);
+  });
+
+  it("keeps the control plane's own UNAVAILABLE (database down) and its retry hint", () => {
+    const err = toRestError(connectError(Code.Unavailable, { code: ErrorCode.UNAVAILABLE, message: "the database is unreachable; retry later", retryAfterMs: 2500n }));
+    expect([err.status, err.code, err.message, err.retryAfterSeconds()]).toEqual([503, "UNAVAILABLE", "the database is unreachable; retry later", 3]);
+    expect(toRestError(connectError(Code.Unavailable, { code: ErrorCode.UNAVAILABLE, message: "m" })).retryAfterSeconds()).toBe(1);
+  });
+
+  it("answers a deadline (no detail) with UPSTREAM_TIMEOUT 504 and no Retry-After: the outcome is unknown", () => {
+    const late = toRestError(connectError(Code.DeadlineExceeded));
+    expect([late.status, late.code]).toEqual([504, "UPSTREAM_TIMEOUT"]);
+    expect(late.message).toMatch(/may or may not have taken effect/);
+    expect(late.retryAfterSeconds()).toBeUndefined();
+    expect(isUnexpected(late)).toBe(false);
+  });
+
+  it("hides other framework failures and foreign errors behind INTERNAL_ERROR (500, one table)", () => {
     expect(toRestError(connectError(Code.Internal)).message).toBe("internal error");
+    expect(toRestError(connectError(Code.Internal)).status).toBe(500);
     const thrown = new TypeError("secret detail");
     expect(toRestError(thrown).envelope().error.message).toBe("internal error");
     expect(isUnexpected(thrown)).toBe(true);

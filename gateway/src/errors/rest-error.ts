@@ -6,7 +6,9 @@
  * `details` carries what the control plane's ErrorDetail carries, renamed for
  * JSON: `violations` [{path, description}], `retryAfterMs`, `metadata`.
  * Unknown errors become INTERNAL_ERROR with a fixed message: the cause is
- * logged by the caller, never sent.
+ * logged by the caller, never sent. A control plane that cannot be reached is
+ * UNAVAILABLE (503, Retry-After), one that did not answer in time
+ * UPSTREAM_TIMEOUT (504); see error-table.ts for why they differ.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorCode, ErrorDetailSchema, type ErrorDetail } from "../../../proto/gen/jobplane/v1/errors_pb.js";
@@ -48,13 +50,20 @@ export class RestError extends Error {
   }
 }
 
-/** A RestError for a proto ErrorCode, with the status from the table. */
+/** What UNAVAILABLE asks the client to wait when the control plane named no time (Retry-After: 1). */
+export const UNAVAILABLE_RETRY_AFTER_MS = 1000;
+
+/**
+ * A RestError for a proto ErrorCode, with the status from the table.
+ * UNAVAILABLE always carries retryAfterMs (so a Retry-After header).
+ */
 export function restError(code: ErrorCode, message: string, details: RestErrorDetails = {}): RestError {
   const info = httpErrorInfo(code);
-  return new RestError(info.http, info.name, message, details);
+  const withRetry = code === ErrorCode.UNAVAILABLE && details.retryAfterMs === undefined ? { ...details, retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS } : details;
+  return new RestError(info.http, info.name, message, withRetry);
 }
 
-/** A RestError for a transport-only refusal (405, 413, 415, 426). */
+/** A RestError for a transport-only failure (405, 413, 415, 426, 504). */
 export function transportError(name: TransportErrorName, message: string): RestError {
   return new RestError(TRANSPORT_ERRORS[name].http, name, message);
 }
@@ -69,9 +78,11 @@ export function notFoundError(message: string): RestError {
 
 /**
  * The ErrorCode for a ConnectError that carries no ErrorDetail (raised by the
- * transport or by a framework, not by jobplane's handlers). Anything not
- * listed — including Unavailable when the control plane is down — is an
- * INTERNAL_ERROR to the REST client.
+ * transport or by a framework, not by jobplane's handlers). Unavailable is
+ * what connect-node raises when the HTTP/2 session to the control plane
+ * cannot be opened or breaks (refused, reset, unknown host). Anything not
+ * listed (DeadlineExceeded aside, see toRestError) is an INTERNAL_ERROR to
+ * the REST client.
  */
 const CODE_FOR_CONNECT: Partial<Record<Code, ErrorCode>> = {
   [Code.InvalidArgument]: ErrorCode.VALIDATION_ERROR,
@@ -79,6 +90,11 @@ const CODE_FOR_CONNECT: Partial<Record<Code, ErrorCode>> = {
   [Code.PermissionDenied]: ErrorCode.FORBIDDEN,
   [Code.NotFound]: ErrorCode.NOT_FOUND,
   [Code.ResourceExhausted]: ErrorCode.RATE_LIMITED,
+  [Code.Unavailable]: ErrorCode.UNAVAILABLE,
+};
+
+const MESSAGE_FOR_CONNECT: Partial<Record<Code, string>> = {
+  [Code.Unavailable]: "the control plane is unavailable; retry later",
 };
 
 function detailsOf(detail: ErrorDetail): RestErrorDetails {
@@ -109,10 +125,11 @@ export function toRestError(err: unknown): RestError {
       return restError(detail.code, detail.message || err.rawMessage, detailsOf(detail));
     }
     const code = CODE_FOR_CONNECT[err.code];
-    if (code !== undefined) return restError(code, err.rawMessage);
-    // No ErrorCode says "upstream down"; the message at least tells the caller it is worth a retry.
-    if (err.code === Code.Unavailable) return restError(ErrorCode.INTERNAL_ERROR, "the control plane is unavailable; retry later");
-    if (err.code === Code.DeadlineExceeded) return restError(ErrorCode.INTERNAL_ERROR, "the control plane did not answer in time");
+    // The transport's own message ("connect ECONNREFUSED 10.0.0.7:7070") would name internal addresses.
+    if (code !== undefined) return restError(code, MESSAGE_FOR_CONNECT[err.code] ?? err.rawMessage);
+    if (err.code === Code.DeadlineExceeded) {
+      return transportError("UPSTREAM_TIMEOUT", "the control plane did not answer in time; the request may or may not have taken effect");
+    }
   }
   return restError(ErrorCode.INTERNAL_ERROR, "internal error");
 }

@@ -1,9 +1,9 @@
 /**
- * The gateway's HTTP server (node:http): request id, routing from the
- * operation list, body reading, the error envelope, metrics and a log line
- * per request — and upgrade requests handed to the real-time hub. Handlers
- * only map requests to control-plane calls; everything that is the same for
- * every route lives here.
+ * The gateway's HTTP server (node:http): request id, CORS (cors.ts), routing
+ * from the operation list, body reading, the error envelope, metrics and a
+ * log line per request — and upgrade requests handed to the real-time hub.
+ * Handlers only map requests to control-plane calls; everything that is the
+ * same for every route lives here.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -13,6 +13,7 @@ import type { RequestValidator } from "../openapi/request-validator.js";
 import type { GatewayMetrics } from "../ops/metrics.js";
 import type { RealtimeHub } from "../realtime/ws-hub.js";
 import { rejectUpgrade } from "../realtime/ws-hub.js";
+import { corsPreflightHeaders, corsResponseHeaders, isPreflight, type CorsPolicy } from "./cors.js";
 import { discardBody, readJsonBody } from "./json-body.js";
 import { STREAMED, type Handler, type JsonReply, type RequestContext } from "./handler.js";
 import { requestIdFor } from "./request-id.js";
@@ -27,6 +28,8 @@ export interface GatewayServerDeps {
   readonly log: Logger;
   readonly maxBodyBytes: number;
   readonly isDraining: () => boolean;
+  /** Which browser origins get CORS headers and preflight answers (cors.ts). */
+  readonly cors: CorsPolicy;
 }
 
 /** Routes whose responses are streams: excluded from the latency histogram. */
@@ -95,6 +98,17 @@ export function createGatewayServer(deps: GatewayServerDeps): http.Server {
       log.info({ method, route: template, status, ms: Math.round(seconds * 1000) }, "request");
     });
 
+    // A CORS preflight on a known route is answered here (OPTIONS is no operation); with CORS off it stays a 405.
+    const origin = req.headers.origin;
+    const preflight = resolved.kind === "wrong-method" && isPreflight(deps.cors, method, origin, req.headers["access-control-request-method"]);
+    const cors = preflight ? corsPreflightHeaders(deps.cors, origin, resolved.allowed) : corsResponseHeaders(deps.cors, origin);
+    for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+    if (preflight) {
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
+
     try {
       if (!url) throw validationError([{ path: "/", description: "the request target is not a valid URL" }], "malformed request target");
       if (resolved.kind === "no-route") throw notFoundError(`no route for ${method} ${url.pathname}`);
@@ -124,6 +138,7 @@ export function createGatewayServer(deps: GatewayServerDeps): http.Server {
       if (aborted.signal.aborted) return; // the client went away: nobody to answer, nothing went wrong here
       const e = toRestError(err);
       if (e.code === "INTERNAL_ERROR") log.error({ err }, "request failed");
+      else if (e.status === 503 || e.status === 504) log.warn({ err }, "request failed: the control plane is unreachable or slow");
       // A body left unread (413, 415, …): drop the rest so the client reads this answer; if it is
       // too long to drop, close rather than keep a connection whose next bytes are that rest.
       if (!req.complete && !(await discardBody(req, DISCARD_LIMIT_FACTOR * deps.maxBodyBytes, DISCARD_TIMEOUT_MS))) {

@@ -30,6 +30,16 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("documents 503 UNAVAILABLE with Retry-After on every call that reaches the control plane", () => {
+    const authed = Object.entries(operations).filter(([, op]) => op.auth);
+    expect(authed.length).toBeGreaterThan(0);
+    for (const [id, op] of authed) {
+      const unavailable = doc.paths[op.path]![op.method.toLowerCase()]!.responses["503"] as { description: string; headers: Record<string, unknown> };
+      expect(unavailable?.description, id).toMatch(/^UNAVAILABLE/);
+      expect(Object.keys(unavailable.headers), id).toEqual(["X-Request-Id", "Retry-After"]);
+    }
+  });
+
   it("names path parameters from the template", () => {
     expect(pathParams("/jobs/types/{type}/schema")).toEqual(["type"]);
     expect(pathParams("/jobs")).toEqual([]);
@@ -49,6 +59,8 @@ describe("createResponseValidator", () => {
     const body = { error: { code: "METHOD_NOT_ALLOWED", message: "x", details: {} } };
     expect(v.check("POST", "/jobs/{id}", 405, "application/json", body).problem).toMatch(/not in the document/);
     expect(v.check("GET", "/jobs/{id}", 500, "application/json", { error: { code: "INTERNAL_ERROR", message: "x", details: {} } }).problem).toBeUndefined();
+    expect(v.check("GET", "/jobs/{id}", 504, "application/json", { error: { code: "UPSTREAM_TIMEOUT", message: "x", details: {} } }).problem).toBeUndefined();
+    expect(v.check("GET", "/jobs/{id}", 503, "application/json", { error: { code: "UNAVAILABLE", message: "x", details: { retryAfterMs: 1000 } } }).problem).toBeUndefined();
   });
 
   it("refuses an error code that is not in the enum, and an undocumented content type", () => {

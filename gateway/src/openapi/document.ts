@@ -20,7 +20,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: "UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json",
   426: "UPGRADE_REQUIRED: connect with a WebSocket client",
   429: "RATE_LIMITED: wait Retry-After seconds",
+  503: "UNAVAILABLE: the control plane (or its database) cannot be reached; retry after Retry-After seconds",
 };
+
+/** Statuses that always carry Retry-After. */
+const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } };
 const requestIdHeader = { "X-Request-Id": { $ref: "#/components/headers/RequestId" } };
@@ -45,10 +49,14 @@ function operationObject(operationId: string, op: OperationSpec): Record<string,
     responses[status] = { description: r.description, headers: requestIdHeader, ...(content ? { content } : {}) };
   }
   for (const status of op.errors) {
-    const headers = status === 429 ? { ...requestIdHeader, "Retry-After": { $ref: "#/components/headers/RetryAfter" } } : requestIdHeader;
+    const headers = RETRY_AFTER_STATUSES.has(status) ? { ...requestIdHeader, "Retry-After": { $ref: "#/components/headers/RetryAfter" } } : requestIdHeader;
     responses[String(status)] = { description: ERROR_DESCRIPTIONS[status] ?? "Error", headers, content: errorContent };
   }
-  responses.default = { description: "Any other error (e.g. 405, 413, 500)", headers: requestIdHeader, content: errorContent };
+  responses.default = {
+    description: "Any other error (e.g. 405, 413, 500 INTERNAL_ERROR, 504 UPSTREAM_TIMEOUT: the control plane did not answer in time)",
+    headers: requestIdHeader,
+    content: errorContent,
+  };
   return {
     operationId,
     summary: op.summary,

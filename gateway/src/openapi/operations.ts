@@ -48,8 +48,8 @@ const limit = (max: number, fallback: number): ParamSpec => ({
 });
 const cursor: ParamSpec = { name: "cursor", in: "query", description: "nextCursor of the previous page", schema: { type: "string" } };
 
-/** Errors any authenticated call may see. */
-const AUTH_ERRORS = [401, 403, 429] as const;
+/** Errors any authenticated call may see; each reaches the control plane, which may be unreachable (503). */
+const AUTH_ERRORS = [401, 403, 429, 503] as const;
 
 export const operations = {
   submitJob: {
@@ -314,7 +314,7 @@ export const operations = {
     auth: false,
     params: [{ name: "after", in: "query", description: "Resume after this sequence", schema: { type: "integer", minimum: 0 } }],
     responses: { 101: { description: "Switching to the WebSocket protocol" } },
-    errors: [400, 401, 426],
+    errors: [400, 401, 426, 503],
   },
   health: {
     method: "GET",

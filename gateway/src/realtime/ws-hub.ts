@@ -45,7 +45,7 @@ export interface RealtimeHub {
 /** Writes an HTTP error response on a socket that was asking to upgrade, then closes it; returns the status. */
 export function rejectUpgrade(socket: Duplex, err: RestError, requestId: string): number {
   const body = JSON.stringify(err.envelope());
-  const statusText = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests" }[err.status] ?? "Error";
+  const statusText = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable", 504: "Gateway Timeout" }[err.status] ?? "Error";
   const retryAfter = err.retryAfterSeconds();
   socket.end(
     `HTTP/1.1 ${err.status} ${statusText}\r\n` +

@@ -37,9 +37,27 @@ describe("toConnectError", () => {
     expect(logger.logged).toHaveLength(1);
   });
 
+  it("answers PostgreSQL being unreachable with UNAVAILABLE and a retry hint, cause logged but not sent", () => {
+    const logger = recordingLogger();
+    const refused = Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" });
+    const err = toConnectError(refused, logger, "jobplane.v1.JobService/ListJobs");
+    expect(err.code).toBe(Code.Unavailable);
+    expect(err.rawMessage).toBe("the database is unreachable; retry later");
+    const [detail] = err.findDetails(ErrorDetailSchema);
+    expect([detail?.code, detail?.retryAfterMs]).toEqual([ErrorCode.UNAVAILABLE, 1000n]);
+    expect(err.metadata.get("retry-after")).toBe("1");
+    expect(detail?.message).toBe("the database is unreachable; retry later");
+    expect(logger.logged).toEqual([{ err: refused, procedure: "jobplane.v1.JobService/ListJobs" }]);
+
+    const terminated = toConnectError(new Error("Connection terminated unexpectedly"), recordingLogger(), "p");
+    expect(terminated.findDetails(ErrorDetailSchema)[0]?.code).toBe(ErrorCode.UNAVAILABLE);
+  });
+
   it("adds a detail to the framework's own errors", () => {
     const err = toConnectError(new ConnectError("bad message", Code.InvalidArgument), recordingLogger(), "p");
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.findDetails(ErrorDetailSchema)[0]?.code).toBe(ErrorCode.VALIDATION_ERROR);
+    const down = toConnectError(new ConnectError("upstream down", Code.Unavailable), recordingLogger(), "p");
+    expect([down.code, down.findDetails(ErrorDetailSchema)[0]?.code]).toEqual([Code.Unavailable, ErrorCode.UNAVAILABLE]);
   });
 });
