@@ -18,7 +18,8 @@ import { natsNames } from "../../proto/nats/names.js";
 import { combineAfterCommit } from "./app/after-commit.js";
 import { systemClock, type Clock } from "./app/clock.js";
 import { createSweeper } from "./app/sweep.js";
-import { startSweeperLoop } from "./app/sweeper-loop.js";
+import { startPeriodicLoop } from "./app/periodic-loop.js";
+import { pruneWebhookHistory } from "./app/webhook-history.js";
 import { createDualProtocolServer } from "./adapters/http/dual-protocol-server.js";
 import { createOpsRoutes, send } from "./adapters/http/ops-routes.js";
 import { createDnsHostResolver } from "./adapters/dns/dns-host-resolver.js";
@@ -32,12 +33,16 @@ import { createSharedPgListeners } from "./adapters/postgres/pg-listener.js";
 import { createPgJobStore } from "./adapters/postgres/pg-job-store.js";
 import { createPgRateLimiter } from "./adapters/postgres/pg-rate-limiter.js";
 import { createPgSweepStore } from "./adapters/postgres/pg-sweeper.js";
+import { createPgWebhookHistory } from "./adapters/postgres/pg-webhook-history.js";
 import type { Orm } from "./adapters/postgres/orm.js";
 import { errorMappingInterceptor } from "./adapters/rpc/error-mapping.js";
 import { metricsInterceptor } from "./adapters/rpc/metrics-interceptor.js";
 import { registerRoutes } from "./adapters/rpc/routes.js";
 import type { ControlPlaneConfig } from "./config.js";
 import { startDispatchPlane } from "./dispatch-plane.js";
+
+/** Webhook history is pruned hourly: retention is counted in days, so finer passes would buy nothing. */
+const WEBHOOK_HISTORY_PRUNE_INTERVAL_MS = 3600_000;
 
 export interface ControlPlaneServer {
   readonly port: number;
@@ -123,19 +128,32 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
     stops.push(() => plane.stop());
     const afterCommit = combineAfterCommit(plane.afterCommit, notifyAgent);
 
-    const sweeper = startSweeperLoop({
-      sweeper: createSweeper({
-        store: createPgSweepStore(orm),
-        jobs: createPgJobStore(orm),
-        afterCommit,
-        heartbeatTimeoutMs: config.agents.heartbeatTimeoutMs,
-        onError: (err, job) => logger.error({ err, jobId: job.jobId }, "sweeping a job failed"),
-      }),
+    const sweeping = createSweeper({
+      store: createPgSweepStore(orm),
+      jobs: createPgJobStore(orm),
+      afterCommit,
+      heartbeatTimeoutMs: config.agents.heartbeatTimeoutMs,
+      onError: (err, job) => logger.error({ err, jobId: job.jobId }, "sweeping a job failed"),
+    });
+    const sweeper = startPeriodicLoop({
+      pass: (now) => sweeping.sweepOnce(now),
       intervalMs: config.agents.sweepIntervalMs,
       clock,
       onError: (err) => logger.error({ err }, "sweeper pass failed"),
     });
     stops.push(() => sweeper.stop());
+
+    const webhookHistory = createPgWebhookHistory(orm);
+    const pruner = startPeriodicLoop({
+      pass: (now) => pruneWebhookHistory(webhookHistory, now, { retentionDays: config.webhooks.retentionDays }),
+      intervalMs: WEBHOOK_HISTORY_PRUNE_INTERVAL_MS,
+      clock,
+      onPass: (deleted) => {
+        if (deleted > 0) logger.info({ deleted, retentionDays: config.webhooks.retentionDays }, "pruned webhook delivery history");
+      },
+      onError: (err) => logger.error({ err }, "pruning webhook history failed"),
+    });
+    stops.push(() => pruner.stop());
 
     const auth = createPgAuthenticator({ orm, clock, rateLimiter: createPgRateLimiter(orm), adminToken: config.adminToken });
     const rpc = connectNodeAdapter({

@@ -9,6 +9,8 @@
  *   JOBPLANE_WEBHOOK_MAX_ATTEMPTS            attempts per delivery before it fails (default 16: with the default
  *                                            backoff, about a day — long enough to outlast a maintenance window)
  *   JOBPLANE_WEBHOOK_DISABLE_AFTER_FAILURES  consecutive failed attempts that disable an endpoint (default 50)
+ *   JOBPLANE_WEBHOOK_RETENTION_DAYS          settled deliveries (and their attempt logs) are deleted this many
+ *                                            days after their last change (default 30)
  */
 import { intSetting } from "./env-settings.js";
 
@@ -18,6 +20,7 @@ export interface WebhookConfig {
   readonly retryMaxMs: number;
   readonly maxAttempts: number;
   readonly disableAfterFailures: number;
+  readonly retentionDays: number;
 }
 
 const HOUR_MS = 3600_000;
@@ -36,6 +39,7 @@ export function readWebhookConfig(env: Record<string, string | undefined>): Webh
     retryMaxMs,
     maxAttempts: intSetting(env, "JOBPLANE_WEBHOOK_MAX_ATTEMPTS", 16, 1, 100),
     disableAfterFailures: intSetting(env, "JOBPLANE_WEBHOOK_DISABLE_AFTER_FAILURES", 50, 1, 100_000),
+    retentionDays: intSetting(env, "JOBPLANE_WEBHOOK_RETENTION_DAYS", 30, 1, 3650),
   };
 }
 

@@ -36,6 +36,10 @@ export const WebhookDelivery = defineEntity({
       name: "webhook_deliveries_listing_idx",
       expression: `create index webhook_deliveries_listing_idx on webhook_deliveries (endpoint_id, created_at desc, id desc)`,
     },
+    {
+      name: "webhook_deliveries_settled_idx",
+      expression: `create index webhook_deliveries_settled_idx on webhook_deliveries (updated_at) where status <> 'pending'`,
+    },
   ],
   uniques: [{ name: "webhook_deliveries_endpoint_event_uniq", properties: ["endpointId", "eventId"] }],
 });

@@ -12,6 +12,7 @@ import { Migration20261129000200_event_sequencing } from "./Migration20261129000
 import { Migration20261129000500_dispatch_notify } from "./Migration20261129000500_dispatch_notify.js";
 import { Migration20261129001000_webhook_delivery_attempts } from "./Migration20261129001000_webhook_delivery_attempts.js";
 import { Migration20261129001100_balance_events } from "./Migration20261129001100_balance_events.js";
+import { Migration20261129001200_webhook_history_retention } from "./Migration20261129001200_webhook_history_retention.js";
 
 export const MIGRATIONS: readonly MigrationObject[] = [
   { name: "Migration20260601000000_initial", class: Migration20260601000000_initial },
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly MigrationObject[] = [
   { name: "Migration20261129000500_dispatch_notify", class: Migration20261129000500_dispatch_notify },
   { name: "Migration20261129001000_webhook_delivery_attempts", class: Migration20261129001000_webhook_delivery_attempts },
   { name: "Migration20261129001100_balance_events", class: Migration20261129001100_balance_events },
+  { name: "Migration20261129001200_webhook_history_retention", class: Migration20261129001200_webhook_history_retention },
 ];

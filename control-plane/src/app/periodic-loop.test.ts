@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { withDeadline } from "../../../test/support/agent-session-driver.js";
+import { startPeriodicLoop } from "./periodic-loop.js";
 import type { SweepResult, Sweeper } from "./sweep.js";
-import { startSweeperLoop } from "./sweeper-loop.js";
 
-describe("startSweeperLoop", () => {
-  it("sweeps at the clock's time, keeps going after a failed pass, and stops", async () => {
+describe("startPeriodicLoop", () => {
+  it("runs passes at the clock's time, keeps going after a failed pass, and stops", async () => {
     const at = new Date("2030-01-01T00:00:00Z");
     const seen: Date[] = [];
     let passes = 0;
@@ -20,7 +20,7 @@ describe("startSweeperLoop", () => {
       },
     };
     const errors: unknown[] = [];
-    const loop = startSweeperLoop({ sweeper, intervalMs: 1, clock: () => at, onError: (e) => errors.push(e) });
+    const loop = startPeriodicLoop({ pass: (now) => sweeper.sweepOnce(now), intervalMs: 1, clock: () => at, onError: (e) => errors.push(e) });
 
     await withDeadline(thirdPass, 5_000, "three sweeper passes");
     await loop.stop();
