@@ -10,6 +10,7 @@ describe("readWebhookConfig", () => {
       maxAttempts: 16,
       disableAfterFailures: 50,
       retentionDays: 30,
+      maxEndpointsPerOrg: 20,
     });
   });
 
@@ -22,8 +23,9 @@ describe("readWebhookConfig", () => {
         JOBPLANE_WEBHOOK_MAX_ATTEMPTS: "3",
         JOBPLANE_WEBHOOK_DISABLE_AFTER_FAILURES: "2",
         JOBPLANE_WEBHOOK_RETENTION_DAYS: "7",
+        JOBPLANE_WEBHOOK_MAX_ENDPOINTS_PER_ORG: "5",
       }),
-    ).toEqual({ allowPrivate: true, retryBaseMs: 100, retryMaxMs: 1000, maxAttempts: 3, disableAfterFailures: 2, retentionDays: 7 });
+    ).toEqual({ allowPrivate: true, retryBaseMs: 100, retryMaxMs: 1000, maxAttempts: 3, disableAfterFailures: 2, retentionDays: 7, maxEndpointsPerOrg: 5 });
     expect(readWebhookConfig({ JOBPLANE_WEBHOOK_ALLOW_PRIVATE: "0" }).allowPrivate).toBe(false);
   });
 

@@ -9,6 +9,8 @@
  *   JOBPLANE_WEBHOOK_MAX_ATTEMPTS            attempts per delivery before it fails (default 16: with the default
  *                                            backoff, about a day — long enough to outlast a maintenance window)
  *   JOBPLANE_WEBHOOK_DISABLE_AFTER_FAILURES  consecutive failed attempts that disable an endpoint (default 50)
+ *   JOBPLANE_WEBHOOK_MAX_ENDPOINTS_PER_ORG   endpoints one org may register (default 20): every event fans out to
+ *                                            each, so the cap bounds the work one org can create
  *   JOBPLANE_WEBHOOK_RETENTION_DAYS          settled deliveries (and their attempt logs) are deleted this many
  *                                            days after their last change (default 30)
  */
@@ -21,6 +23,7 @@ export interface WebhookConfig {
   readonly maxAttempts: number;
   readonly disableAfterFailures: number;
   readonly retentionDays: number;
+  readonly maxEndpointsPerOrg: number;
 }
 
 const HOUR_MS = 3600_000;
@@ -40,6 +43,7 @@ export function readWebhookConfig(env: Record<string, string | undefined>): Webh
     maxAttempts: intSetting(env, "JOBPLANE_WEBHOOK_MAX_ATTEMPTS", 16, 1, 100),
     disableAfterFailures: intSetting(env, "JOBPLANE_WEBHOOK_DISABLE_AFTER_FAILURES", 50, 1, 100_000),
     retentionDays: intSetting(env, "JOBPLANE_WEBHOOK_RETENTION_DAYS", 30, 1, 3650),
+    maxEndpointsPerOrg: intSetting(env, "JOBPLANE_WEBHOOK_MAX_ENDPOINTS_PER_ORG", 20, 1, 10_000),
   };
 }
 

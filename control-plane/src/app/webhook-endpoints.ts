@@ -7,7 +7,7 @@
  * resolves to), the event list (default set when empty), the description's
  * length, the rotation window.
  */
-import { notFound, validationError } from "../domain/domain-error.js";
+import { notFound, planLimit, validationError } from "../domain/domain-error.js";
 import { resolveWebhookEvents } from "../domain/webhook-events.js";
 import { newWebhookSecret, previousSecretWindowSeconds } from "../domain/webhook-secret.js";
 import type { Clock } from "./clock.js";
@@ -19,6 +19,8 @@ export const MAX_DESCRIPTION_LENGTH = 1024;
 
 export interface WebhookEndpointDeps {
   readonly endpoints: WebhookEndpointStore;
+  /** Endpoints one org may have: each event fans out to all of them. */
+  readonly maxEndpointsPerOrg: number;
   readonly urls: UrlCheckDeps;
   readonly clock: Clock;
 }
@@ -47,7 +49,13 @@ export async function createWebhookEndpoint(
   const description = checkDescription(request.description);
   const url = await checkWebhookUrl(request.url, deps.urls);
   const secret = newWebhookSecret();
-  const endpoint = await deps.endpoints.create({ orgId, url, events, description, secret });
+  const endpoint = await deps.endpoints.create({ orgId, url, events, description, secret }, deps.maxEndpointsPerOrg);
+  if (endpoint === undefined) {
+    throw planLimit(
+      "webhook_endpoints",
+      `an org may have at most ${deps.maxEndpointsPerOrg} webhook endpoints; delete one first (one endpoint may subscribe to any number of event types)`,
+    );
+  }
   return { endpoint, secret };
 }
 

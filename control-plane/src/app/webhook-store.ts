@@ -71,7 +71,8 @@ export interface WebhookEndpointChanges {
 
 /** Every call is scoped to the org: another org's endpoint is undefined / false, as if missing. */
 export interface WebhookEndpointStore {
-  create(endpoint: NewWebhookEndpoint): Promise<WebhookEndpointRecord>;
+  /** Creates the endpoint unless the org already has `maxPerOrg` (then undefined); race-free per org. */
+  create(endpoint: NewWebhookEndpoint, maxPerOrg: number): Promise<WebhookEndpointRecord | undefined>;
   /** Newest first. */
   list(orgId: string): Promise<WebhookEndpointRecord[]>;
   get(orgId: string, id: string): Promise<WebhookEndpointRecord | undefined>;

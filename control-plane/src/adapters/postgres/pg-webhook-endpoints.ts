@@ -1,7 +1,8 @@
 /**
  * WebhookEndpointStore on PostgreSQL. Every statement carries `org_id = ?`,
  * so another org's endpoint is simply not there. Each call is one
- * statement: no read-check-write.
+ * statement (no read-check-write), except create, which counts the org's
+ * endpoints under a per-org lock to enforce the cap.
  */
 import { newId } from "../../domain/ids.js";
 import type { WebhookEndpointRecord, WebhookEndpointStore } from "../../app/webhook-store.js";
@@ -22,15 +23,23 @@ export function createPgWebhookEndpointStore(orm: Orm): WebhookEndpointStore {
   };
 
   return {
-    async create(input) {
-      const [created] = await query(
-        `insert into webhook_endpoints as e (id, org_id, url, secret, events, description)
-         values (?, ?, ?, ?, ${TEXT_ARRAY}, ?)
-         returning ${ENDPOINT_JSON} as e`,
-        [newId("whe"), input.orgId, input.url, input.secret, JSON.stringify(input.events), input.description],
-      );
-      if (created === undefined) throw new Error("insert into webhook_endpoints returned no row");
-      return created;
+    create(input, maxPerOrg) {
+      // The count and the insert must see each other's effects across concurrent creates of one
+      // org: a transaction-scoped advisory lock per org serialises just those (nothing else of the
+      // org waits), and the count runs after it is taken, in its own statement's snapshot.
+      return orm.em.fork().transactional(async (em) => {
+        await em.execute("select pg_advisory_xact_lock(hashtextextended('webhook_endpoints:' || ?, 0))", [input.orgId]);
+        const [count] = await em.execute<{ n: number }[]>("select count(*)::int as n from webhook_endpoints where org_id = ?", [input.orgId]);
+        if ((count?.n ?? 0) >= maxPerOrg) return undefined;
+        const [created] = await em.execute<{ e: EndpointRowJson }[]>(
+          `insert into webhook_endpoints as e (id, org_id, url, secret, events, description)
+           values (?, ?, ?, ?, ${TEXT_ARRAY}, ?)
+           returning ${ENDPOINT_JSON} as e`,
+          [newId("whe"), input.orgId, input.url, input.secret, JSON.stringify(input.events), input.description],
+        );
+        if (created === undefined) throw new Error("insert into webhook_endpoints returned no row");
+        return endpointFromRow(created.e);
+      });
     },
 
     list(orgId) {

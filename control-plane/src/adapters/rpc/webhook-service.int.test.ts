@@ -151,3 +151,29 @@ describe("WebhookService private targets", () => {
     );
   });
 });
+
+describe("WebhookService endpoint cap", () => {
+  const api = useWebhookApi({ maxEndpointsPerOrg: 3 });
+
+  it("lets an org have at most the configured number of endpoints, also when creates race", async () => {
+    const { webhooks } = await api.org();
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => webhooks.createWebhookEndpoint({ url: `http://127.0.0.1:9/race${i}` })),
+    );
+    const created = results.filter((r) => r.status === "fulfilled");
+    expect(created).toHaveLength(3);
+    for (const r of results.filter((r) => r.status === "rejected")) {
+      expect(await errorCodeOf(Promise.reject((r as PromiseRejectedResult).reason))).toBe(ErrorCode.PLAN_LIMIT);
+    }
+    const refused = await rejection(webhooks.createWebhookEndpoint({ url: URL_A }));
+    expect(refused.error.rawMessage).toMatch(/at most 3 webhook endpoints/);
+    expect(refused.detail.code).toBe(ErrorCode.PLAN_LIMIT);
+
+    // Another org has its own allowance; deleting one makes room again.
+    const other = await api.org();
+    expect((await other.webhooks.createWebhookEndpoint({ url: URL_A })).endpoint).toBeDefined();
+    const first = (created[0] as PromiseFulfilledResult<{ endpoint?: { id: string } }>).value.endpoint!;
+    await webhooks.deleteWebhookEndpoint({ id: first.id });
+    expect((await webhooks.createWebhookEndpoint({ url: URL_A })).endpoint).toBeDefined();
+  });
+});

@@ -27,6 +27,7 @@ export function createWebhookService(deps: RpcDeps): Partial<ServiceImpl<typeof 
   const deliveries = createPgWebhookDeliveryStore(deps.orm);
   const endpointDeps = {
     endpoints,
+    maxEndpointsPerOrg: deps.webhooks.maxEndpointsPerOrg,
     clock: deps.clock,
     urls: { allowPrivate: deps.webhooks.allowPrivate, resolve: deps.resolveHost },
   };
