@@ -15,8 +15,17 @@
  *      (transactions: xact_commit + xact_rollback of the bench database, all
  *      sessions — API calls, agent calls, background passes, LISTEN
  *      wake-ups; read after the processes exit, when backends flush them);
- *   4. latencies from the job rows; the table on stdout, the same as JSON
- *      in .jobplane/bench-<timestamp>.json; everything removed again.
+ *   4. latencies from the job rows;
+ *   5. with --webhooks (webhook-phases.ts): the job phase's backlog of
+ *      job.completed webhooks drained by a gateway at full speed, then the
+ *      N jobs again with job.completed delivered as they complete; a plain
+ *      node:http POST loop against the same receiver (plain-post-baseline.ts)
+ *      after each, for the ratio. Opt-in because it nearly triples the quick
+ *      run (31 s → 83 s): the jobs run twice (a job phase without a gateway
+ *      keeps the job figures comparable with earlier runs), and one endpoint
+ *      drains at only ~120/s;
+ *   6. the table on stdout, the same as JSON in .jobplane/bench-<timestamp>.json;
+ *      everything removed again.
  *
  * Options: --quick, --jobs N, --in-flight N (SubmitJob calls outstanding,
  * default 64), --slots N (agent slots, default 16), --workers N (Postgres
@@ -24,7 +33,12 @@
  * .jobplane/bench-<timestamp>-<process>.log; with JOBPLANE_SQL_DEBUG=1 in
  * the environment that includes every SQL statement of the control plane),
  * --pg-log (PostgreSQL logs every statement on the bench database with its
- * duration, in the server's own log: where the database time goes). Env: DATABASE_URL (its server is used;
+ * duration, in the server's own log: where the database time goes),
+ * --webhooks (step 5), --webhook-concurrency N (the gateway's
+ * GATEWAY_WEBHOOK_CONCURRENCY and the plain-POST baseline's; default 16, the
+ * product's), --webhook-events LIST (the drain endpoint's event types,
+ * default job.completed; e.g. job.created,job.dispatched,job.started,job.completed
+ * drains 4 per job). Env: DATABASE_URL (its server is used;
  * the bench makes its own database), NATS_URL.
  */
 import { execFileSync } from "node:child_process";
@@ -34,8 +48,13 @@ import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../support/processes.js";
 import { jetStreamBaseline, postgresBaseline, type BaselineResult } from "./baselines.js";
 import { cpuDelta, cpuSnapshot, type CpuSnapshot } from "./cpu.js";
+import { fmt, ms, table } from "./format.js";
 import { summarize, type Summary } from "./percentiles.js";
 import { startBenchStack, BENCH_PLAN, type BenchStack } from "./servers.js";
+import { plainPostBaseline } from "./plain-post-baseline.js";
+import { registerDrainEndpoint, runDrainPhase, runLivePhase, type WebhookPhaseContext } from "./webhook-phases.js";
+import { webhookLines, webhookResults, type WebhookRun } from "./webhook-report.js";
+import { startBenchReceiver } from "./webhook-receiver.js";
 import { runWorkload } from "./workload.js";
 
 const { values: args } = parseArgs({
@@ -47,13 +66,18 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: "4" },
     logs: { type: "boolean", default: false },
     "pg-log": { type: "boolean", default: false },
+    webhooks: { type: "boolean", default: false },
+    "webhook-concurrency": { type: "string", default: "16" },
+    "webhook-events": { type: "string", default: "job.completed" },
   },
 });
 const jobs = Number(args.jobs ?? (args.quick ? 1000 : 5000));
 const inFlight = Number(args["in-flight"]);
 const slots = Number(args.slots);
 const workers = Number(args.workers);
-for (const [name, value] of Object.entries({ jobs, inFlight, slots, workers })) {
+const webhookConcurrency = Number(args["webhook-concurrency"]);
+const drainEvents = args["webhook-events"].split(",").map((e) => e.trim()).filter((e) => e !== "");
+for (const [name, value] of Object.entries({ jobs, inFlight, slots, workers, webhookConcurrency })) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
 }
 
@@ -112,19 +136,13 @@ function gitDescription(): string {
 /** Mean rate of two runs of a baseline. */
 const meanOf = (a: BaselineResult, b: BaselineResult) => (a.perSecond + b.perSecond) / 2;
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const ms = (s: Summary) => `${fmt(s.p50)} / ${fmt(s.p95)} / ${fmt(s.p99)} ms`;
-
-function table(rows: readonly (readonly [string, string, string?])[]): string {
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
-  return rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padStart(w1)}${c ? `   ${c}` : ""}`).join("\n");
-}
-
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
   const natsUrl = process.env.NATS_URL || "nats://127.0.0.1:4222";
-  log(`jobplane bench: ${jobs} test.echo jobs, ${inFlight} submits in flight, agent --slots ${slots}${args.quick ? " (quick)" : ""}`);
+  log(
+    `jobplane bench: ${jobs} test.echo jobs, ${inFlight} submits in flight, agent --slots ${slots}${args.quick ? " (quick)" : ""}` +
+      (args.webhooks ? `, webhooks (${drainEvents.join(", ")} drained, then job.completed live; concurrency ${webhookConcurrency})` : ""),
+  );
   const started = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = path.join(REPO_ROOT, ".jobplane");
   mkdirSync(dir, { recursive: true });
@@ -132,15 +150,17 @@ async function main(): Promise<void> {
   const stack = await startBenchStack({
     serverUrl,
     natsUrl,
-    credits: jobs * 2,
+    credits: jobs * 2 * (args.webhooks ? 2 : 1), // the live webhook phase runs the jobs again
     slots,
     log,
     logPrefix,
     logStatements: args["pg-log"],
   });
+  const receiver = await startBenchReceiver();
   const onSignal = () => void stack.cleanup().finally(() => process.exit(130));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  const webhookContext: WebhookPhaseContext = { stack, receiver, concurrency: webhookConcurrency, stallMs: 30_000, log };
   try {
     // The baselines run before and after the workload; the table uses their
     // mean, so a machine that got busier or quieter meanwhile skews the ratios less.
@@ -158,6 +178,9 @@ async function main(): Promise<void> {
       return { postgres, jetstream };
     };
     const before = await baselines("before");
+    // Registered before the job phase, so that the phase leaves it a backlog to drain
+    // (nothing reads it meanwhile: no gateway runs, the job path is untouched).
+    const drainEndpoint = args.webhooks ? await registerDrainEndpoint(webhookContext, drainEvents) : undefined;
 
     await sleep(1000);
     const xactsBefore = await stack.transactions();
@@ -179,6 +202,30 @@ async function main(): Promise<void> {
     await sleep(500);
     const xacts = (await stack.transactions()) - xactsBefore;
     const latency = await jobLatencies(stack);
+
+    let webhooks: WebhookRun | undefined;
+    if (drainEndpoint) {
+      const drain = await runDrainPhase(webhookContext, drainEndpoint);
+      const plainPost = (when: string) => {
+        log(`baseline (${when}): plain POSTs of ${drain.delivered} webhook bodies, ${webhookConcurrency} at a time`);
+        const { body, webhookId, webhookTimestamp, webhookSignature, userAgent } = drain.sample;
+        return plainPostBaseline({
+          url: `${receiver.baseUrl}/plain`,
+          count: drain.delivered,
+          concurrency: webhookConcurrency,
+          body,
+          headers: {
+            "webhook-id": webhookId,
+            "webhook-timestamp": webhookTimestamp,
+            "webhook-signature": webhookSignature,
+            "user-agent": userAgent,
+          },
+        });
+      };
+      const plainBefore = await plainPost("before");
+      const live = await runLivePhase(webhookContext, { drainEndpoint, jobs, inFlight });
+      webhooks = { drain, live, plainPost: { before: plainBefore, after: await plainPost("after") } };
+    }
     const after = await baselines("after");
     const pgBase = meanOf(before.postgres, after.postgres);
     const jsBase = meanOf(before.jetstream, after.jetstream);
@@ -220,6 +267,7 @@ async function main(): Promise<void> {
         jobplaneToJetStream: jobsPerSecond / jsBase,
         jobplaneToPostgres: jobsPerSecond / pgBase,
       },
+      webhooks: webhooks && webhookResults(webhooks, { jobs, jobsPerSecond, pgTransactions: xacts }, { concurrency: webhookConcurrency, drainEvents }),
     };
 
     const cpuLine = Object.entries(cpuPerJob)
@@ -240,6 +288,7 @@ async function main(): Promise<void> {
       ]),
       `  CPU ms per job: ${cpuLine} (postgres and nats: the whole server)`,
       `  plan "${BENCH_PLAN.name}": ${fmt(BENCH_PLAN.requestsPerMinute)} requests/min, ${fmt(BENCH_PLAN.maxConcurrentJobs)} concurrent jobs (so the plan does not cap throughput)`,
+      ...(results.webhooks ? ["", ...webhookLines(results.webhooks)] : []),
       "",
     ].join("\n");
     process.stdout.write(out);
@@ -249,6 +298,7 @@ async function main(): Promise<void> {
     log(`results: ${path.relative(REPO_ROOT, file)}`);
   } finally {
     await stack.cleanup();
+    await receiver.close();
   }
 }
 

@@ -6,6 +6,15 @@
  * prefix of their own. `cleanup()` stops the processes (SIGTERM), drops the
  * database and deletes the prefix's streams.
  *
+ * `startProcesses()` replaces them by a fresh set on the same database and
+ * prefix, optionally with a `jobplane gateway` (webhook delivery) and without
+ * the agent: each measured phase runs on processes of its own, so stopping
+ * them at its end flushes their backends' transaction counts
+ * (pg_stat_database is only exact once the sessions have exited).
+ * The control plane always runs with an admin token and
+ * JOBPLANE_WEBHOOK_ALLOW_PRIVATE=1 (neither touches the job path), so that a
+ * gateway can deliver to the bench's loopback receiver.
+ *
  * One deliberate change to the product's data: a `bench` plan with a huge
  * rate limit and concurrency cap (the seeded pro plan allows 300 requests a
  * minute and 25 concurrent jobs, which would measure the plan, not the
@@ -42,6 +51,22 @@ export interface BenchStackOptions {
   readonly logStatements?: boolean;
 }
 
+/** Which processes a phase runs (the control plane always). */
+export interface ProcessSet {
+  readonly agent: boolean;
+  readonly gateway: boolean;
+  /** Extra environment of the gateway (GATEWAY_WEBHOOK_*). */
+  readonly gatewayEnv?: Record<string, string>;
+}
+
+export interface BenchProcesses {
+  readonly controlPlaneUrl: string;
+  /** Set when the set has a gateway. */
+  readonly gatewayUrl: string | undefined;
+  /** Process ids, for CPU accounting. */
+  readonly pids: { readonly controlPlane: number | undefined; readonly agent?: number; readonly gateway?: number };
+}
+
 export interface BenchStack {
   readonly databaseName: string;
   readonly databaseUrl: string;
@@ -50,16 +75,19 @@ export interface BenchStack {
   readonly streamPrefix: string;
   /** The bench's own NATS connection (baselines). */
   readonly nc: NatsConnection;
+  /** Of the processes running now (see startProcesses). */
   readonly controlPlaneUrl: string;
   readonly apiKey: string;
   readonly orgId: string;
-  /** Process ids, for CPU accounting. */
-  readonly pids: { readonly controlPlane: number | undefined; readonly agent: number | undefined };
+  /** Of the processes running now. */
+  readonly pids: BenchProcesses["pids"];
   /** xact_commit + xact_rollback of the bench database, as pg_stat_database has it now. */
   transactions(): Promise<number>;
   /** A query on the bench database (its own short-lived connection). */
   query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
-  /** Stops the agent and the control plane (SIGTERM), in that order. */
+  /** Stops the running processes (SIGTERM; gateway, agent, then control plane) and starts `set`. */
+  startProcesses(set: ProcessSet): Promise<BenchProcesses>;
+  /** Stops the gateway, the agent and the control plane (SIGTERM), in that order. */
   stopProcesses(): Promise<void>;
   /** stopProcesses(), then drops the database and the prefix's streams. Idempotent. */
   cleanup(): Promise<void>;
@@ -97,6 +125,10 @@ async function stopProcess(proc: RunningProcess, graceMs = 15_000): Promise<void
     clearTimeout(timer);
   }
 }
+
+/** The control plane's admin token, for the gateway's WebhookDeliveryService calls. */
+const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString("hex")}`;
+const WEBHOOK_ENV = { JOBPLANE_WEBHOOK_ALLOW_PRIVATE: "1", JOBPLANE_ADMIN_TOKEN: ADMIN_TOKEN };
 
 /** Bench databases and streams are named after their start time: jobplane_bench_<base-36 ms><6 hex>. */
 const STALE_AFTER_MS = 3600_000;
@@ -159,6 +191,60 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       await nc.close();
     })());
 
+  let current: BenchProcesses | undefined;
+  let agentToken = "";
+  /** Process sets started so far: the second set's logs are <logPrefix>-<name>-2.log. */
+  let generation = 0;
+  /** Starts the control plane, then the agent and the gateway as `set` asks (none may be running). */
+  const launch = async (set: ProcessSet): Promise<BenchProcesses> => {
+    const suffix = ++generation === 1 ? "" : `-${generation}`;
+    const common = { NATS_URL: options.natsUrl, JOBPLANE_NATS_PREFIX: natsPrefix };
+    const cp = startJobplane(["control-plane"], {
+      ...common,
+      ...WEBHOOK_ENV,
+      DATABASE_URL: databaseUrl,
+      CONTROL_PLANE_PORT: "0",
+      CONTROL_PLANE_HOST: "127.0.0.1",
+    });
+    processes.push({ name: `control-plane${suffix}`, proc: cp });
+    const controlPlaneUrl = String((await cp.waitForLog((l) => l.msg === "control plane listening", 30_000)).url);
+    log(`control plane at ${controlPlaneUrl}`);
+    let agentPid: number | undefined;
+    if (set.agent) {
+      const agent = startJobplane(["agent", "--types", "test.echo", "--slots", String(options.slots)], {
+        ...common,
+        CONTROL_PLANE_URL: controlPlaneUrl,
+        AGENT_TOKEN: agentToken,
+        AGENT_OPS_PORT: "0",
+      });
+      processes.push({ name: `agent${suffix}`, proc: agent });
+      await agent.waitForLog((l) => l.msg === "agent ready", 30_000);
+      agentPid = agent.child.pid;
+      log(`agent ready (${options.slots} slots)`);
+    }
+    let gatewayUrl: string | undefined;
+    let gatewayPid: number | undefined;
+    if (set.gateway) {
+      const gateway = startJobplane(["gateway"], {
+        ...common,
+        ...WEBHOOK_ENV,
+        ...set.gatewayEnv,
+        GATEWAY_PORT: "0",
+        GATEWAY_HOST: "127.0.0.1",
+        CONTROL_PLANE_URL: controlPlaneUrl,
+      });
+      processes.push({ name: `gateway${suffix}`, proc: gateway });
+      gatewayUrl = String((await gateway.waitForLog((l) => l.msg === "gateway listening", 30_000)).url);
+      gatewayPid = gateway.child.pid;
+      log(`gateway at ${gatewayUrl}`);
+    }
+    return {
+      controlPlaneUrl,
+      gatewayUrl,
+      pids: { controlPlane: cp.child.pid, ...(agentPid ? { agent: agentPid } : {}), ...(gatewayPid ? { gateway: gatewayPid } : {}) },
+    };
+  };
+
   try {
     await removeStale(adminUrl, nc, log).catch((err: unknown) => log(`removing stale bench leftovers failed: ${String(err)}`));
     log(`database ${databaseName}, NATS prefix ${natsPrefix}`);
@@ -179,38 +265,23 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ["admin", "create-org", "--name", "bench", "--plan", BENCH_PLAN.name, "--credits", String(options.credits)],
       dbEnv,
     );
-    const agentToken = await jobplaneJson(["admin", "create-agent-token", "--name", "bench", "--types", "test.echo"], dbEnv);
-
-    const common = { NATS_URL: options.natsUrl, JOBPLANE_NATS_PREFIX: natsPrefix };
-    const cp = startJobplane(["control-plane"], {
-      ...common,
-      ...dbEnv,
-      CONTROL_PLANE_PORT: "0",
-      CONTROL_PLANE_HOST: "127.0.0.1",
-    });
-    processes.push({ name: "control-plane", proc: cp });
-    const controlPlaneUrl = String((await cp.waitForLog((l) => l.msg === "control plane listening", 30_000)).url);
-    log(`control plane at ${controlPlaneUrl}`);
-    const agent = startJobplane(["agent", "--types", "test.echo", "--slots", String(options.slots)], {
-      ...common,
-      CONTROL_PLANE_URL: controlPlaneUrl,
-      AGENT_TOKEN: String(agentToken.token),
-      AGENT_OPS_PORT: "0",
-    });
-    processes.push({ name: "agent", proc: agent });
-    await agent.waitForLog((l) => l.msg === "agent ready", 30_000);
-    log(`agent ready (${options.slots} slots)`);
-
+    const token = await jobplaneJson(["admin", "create-agent-token", "--name", "bench", "--types", "test.echo"], dbEnv);
+    agentToken = String(token.token);
+    current = await launch({ agent: true, gateway: false });
     return {
       databaseName,
       databaseUrl,
       natsPrefix,
       streamPrefix,
       nc,
-      controlPlaneUrl,
+      get controlPlaneUrl() {
+        return current!.controlPlaneUrl;
+      },
       apiKey: String(org.apiKey),
       orgId: String(org.orgId),
-      pids: { controlPlane: cp.child.pid, agent: agent.child.pid },
+      get pids() {
+        return current!.pids;
+      },
       // Read from the maintenance database, so that reading adds nothing to the count.
       transactions: () =>
         withClient(adminUrl, async (c) => {
@@ -221,6 +292,17 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
           return Number(rows[0]?.n ?? 0);
         }),
       query: (sql, params) => withClient(databaseUrl, async (c) => (await c.query(sql, params)).rows),
+      async startProcesses(set) {
+        await stopProcesses();
+        try {
+          current = await launch(set);
+        } catch (err) {
+          const output = processes.map((p) => p.proc.output().slice(-4000)).join("\n---\n");
+          await stopProcesses();
+          throw new Error(`starting ${JSON.stringify(set)} failed: ${err instanceof Error ? err.message : String(err)}\n${output}`);
+        }
+        return current;
+      },
       stopProcesses,
       cleanup,
     };

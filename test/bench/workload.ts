@@ -22,6 +22,8 @@ export interface WorkloadOptions {
 
 export interface WorkloadResult {
   readonly jobIds: readonly string[];
+  /** Unix milliseconds (fractional) of the first submit. */
+  readonly startedAtMs: number;
   /** Seconds from the first submit to the last completion seen. */
   readonly seconds: number;
   /** Seconds from the first submit to the last submit's response. */
@@ -99,7 +101,12 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     await submitting;
     const missing = jobIds.filter((id) => !completed.has(id));
     if (missing.length > 0) throw new Error(`${missing.length} submitted job(s) never completed, e.g. ${missing[0]}`);
-    return { jobIds, seconds: (lastCompletion - start) / 1000, submitSeconds: (lastSubmit - start) / 1000 };
+    return {
+      jobIds,
+      startedAtMs: performance.timeOrigin + start,
+      seconds: (lastCompletion - start) / 1000,
+      submitSeconds: (lastSubmit - start) / 1000,
+    };
   } finally {
     watch.abort();
     await following;
