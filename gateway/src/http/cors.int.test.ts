@@ -4,21 +4,14 @@
  * page needs to read them): preflights from allowed and other origins, a
  * simple GET, `*` mode, and OPTIONS with CORS off staying a 405.
  */
-import net, { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { captureLogger } from "../../../test/support/capture-logger.js";
 import { readGatewayConfig } from "../config.js";
 import { startGateway, type RunningGateway } from "../gateway.js";
+import { closedPort } from "../../../test/support/closed-port.js";
 
 const DASH = "https://dash.example.com";
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let gateway: RunningGateway | undefined;
 

@@ -5,22 +5,14 @@
  * /healthz, so load balancers and clients back off and retry. In-process
  * gateway, no NATS (no admin token: no webhook deliverer).
  */
-import net, { type AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureLogger } from "../../../test/support/capture-logger.js";
 import { readGatewayConfig } from "../config.js";
 import { startGateway, type RunningGateway } from "../gateway.js";
 import { openApiDocument } from "../openapi/document.js";
 import { createResponseValidator } from "../openapi/response-validator.js";
+import { closedPort } from "../../../test/support/closed-port.js";
 
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const validator = createResponseValidator(structuredClone(openApiDocument));
 let gateway: RunningGateway;

@@ -4,7 +4,6 @@
  * either library's error shape fails here rather than turning UNAVAILABLE
  * back into INTERNAL_ERROR unnoticed.
  */
-import net, { type AddressInfo } from "node:net";
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { useDeferredCleanup } from "../../../../test/support/deferred-cleanup.js";
@@ -12,19 +11,12 @@ import { useTestDatabase } from "../../../../test/support/test-database.js";
 import { toConnectError } from "../rpc/error-mapping.js";
 import { isConnectionFailure } from "./connection-failure.js";
 import { createOrm } from "./orm.js";
+import { closedPort } from "../../../../test/support/closed-port.js";
 
 const db = useTestDatabase({ checkLedger: false });
 const defer = useDeferredCleanup();
 const quiet = { error: () => {} };
 
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("isConnectionFailure on real driver errors", () => {
   it("recognises a refused connection", async () => {

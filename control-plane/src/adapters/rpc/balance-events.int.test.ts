@@ -2,7 +2,6 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { jetstream } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { AdminService } from "../../../../proto/gen/jobplane/v1/admin_service_pb.js";
-import type { JobEvent } from "../../../../proto/gen/jobplane/v1/event_pb.js";
 import { JobStatus } from "../../../../proto/gen/jobplane/v1/job_pb.js";
 import { JobService } from "../../../../proto/gen/jobplane/v1/job_service_pb.js";
 import { BALANCE_SUBJECT_TOKEN } from "../../../../proto/nats/names.js";
@@ -11,32 +10,9 @@ import { seedApiKey, seedJobType, seedOrg } from "../../../../test/support/db-fi
 import { useDeferredCleanup } from "../../../../test/support/deferred-cleanup.js";
 import { eventually } from "../../../../test/support/job-lifecycle.js";
 import { useTestDatabase } from "../../../../test/support/test-database.js";
+import { readJobEvents } from "../../../../test/support/read-job-events.js";
 
 const TYPE = "test.balance";
-
-/** Reads a server stream until `until` holds or it ends; fails after `timeoutMs`. */
-async function read(
-  stream: AsyncIterable<{ event?: JobEvent }>,
-  until: (seen: readonly JobEvent[]) => boolean = () => false,
-  timeoutMs = 20_000,
-): Promise<{ events: JobEvent[]; ended: boolean }> {
-  const events: JobEvent[] = [];
-  const iterator = stream[Symbol.asyncIterator]();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`stream timed out after ${events.length} events`)), timeoutMs);
-  });
-  try {
-    while (!until(events)) {
-      const next = await Promise.race([iterator.next(), deadline]);
-      if (next.done) return { events, ended: true };
-      if (next.value.event) events.push(next.value.event);
-    }
-    return { events, ended: false };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe("balance events end to end: outbox → sequence → JetStream and WatchJobs", () => {
   const db = useTestDatabase({ poolSize: 20 });
@@ -57,7 +33,7 @@ describe("balance events end to end: outbox → sequence → JetStream and Watch
 
     // A first job, to have a sequence to watch after (after_sequence 0 would mean "from now").
     const first = await submit(); // 120
-    const head = await read(jobs.watchJob({ id: first }), (seen) => seen.length === 1);
+    const head = await readJobEvents(jobs.watchJob({ id: first }), (seen) => seen.length === 1);
     const start = head.events[0]!.sequence;
 
     const orgWide = jobs.watchJobs({ afterSequence: start });
@@ -71,7 +47,7 @@ describe("balance events end to end: outbox → sequence → JetStream and Watch
     await admin.topUpCredits({ orgId, amount: 200n, memo: "top-up" }); // 200: re-armed, nothing fires
     for (let i = 0; i < 4; i++) crossing.push(await submit()); // 170, 140, 110, 80: balance.low
 
-    const all = await read(orgWide, (seen) => seen.length === 8 + 3);
+    const all = await readJobEvents(orgWide, (seen) => seen.length === 8 + 3);
     expect(all.events.map((e) => e.type)).toEqual([
       "job.created",
       "balance.low",
@@ -101,13 +77,13 @@ describe("balance events end to end: outbox → sequence → JetStream and Watch
     ]);
 
     // Filtered by job type: only the jobs' events.
-    const onlyJobs = await read(typed, (seen) => seen.length === 8);
+    const onlyJobs = await readJobEvents(typed, (seen) => seen.length === 8);
     expect(onlyJobs.events.every((e) => e.type === "job.created")).toBe(true);
 
     // One job, even the one whose hold crossed: never a balance event. Cancelling ends its stream
     // (and releases its hold: available rises, nothing fires).
     await jobs.cancelJob({ id: crossing[0] });
-    const one = await read(jobs.watchJob({ id: crossing[0] }));
+    const one = await readJobEvents(jobs.watchJob({ id: crossing[0] }));
     expect(one.ended).toBe(true);
     expect(one.events.map((e) => e.type)).toEqual(["job.created", "job.cancelled"]);
 

@@ -9,36 +9,10 @@ import { useDeferredCleanup } from "../../../../test/support/deferred-cleanup.js
 import { COMPLETED_TIMELINE, driveToCompletion, submitJobs } from "../../../../test/support/job-lifecycle.js";
 import { useTestDatabase } from "../../../../test/support/test-database.js";
 import { createPgJobStore } from "../postgres/pg-job-store.js";
+import { readJobEvents } from "../../../../test/support/read-job-events.js";
 
 const TYPE = "test.watched";
 const PROTOCOLS = ["connect", "grpc"] as const;
-
-/**
- * Reads from a server stream until `until` holds or the stream ends, failing
- * after `timeoutMs`. Returns what arrived and whether the stream ended.
- */
-async function read(
-  stream: AsyncIterable<{ event?: JobEvent }>,
-  until: (seen: readonly JobEvent[]) => boolean = () => false,
-  timeoutMs = 20_000,
-): Promise<{ events: JobEvent[]; ended: boolean }> {
-  const events: JobEvent[] = [];
-  const iterator = stream[Symbol.asyncIterator]();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`stream timed out after ${events.length} events`)), timeoutMs);
-  });
-  try {
-    while (!until(events)) {
-      const next = await Promise.race([iterator.next(), deadline]);
-      if (next.done) return { events, ended: true };
-      if (next.value.event) events.push(next.value.event);
-    }
-    return { events, ended: false };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function rejection(promise: Promise<unknown>): Promise<ConnectError> {
   const outcome = await promise.then(
@@ -89,7 +63,7 @@ describe("WatchJob / WatchJobs", () => {
     // A finished job first: once WatchJob has replayed it, its sequences are known.
     const [first] = await submitJobs(store, a.orgId, TYPE, 1);
     await driveToCompletion(db.orm, store, first as string, TYPE);
-    const history = await read(client.watchJob({ id: first }));
+    const history = await readJobEvents(client.watchJob({ id: first }));
     expect(history.ended).toBe(true);
     const start = Number(history.events.at(-1)?.sequence);
 
@@ -108,7 +82,7 @@ describe("WatchJob / WatchJobs", () => {
     })();
     defer(() => phase1.catch(() => {}));
     // Disconnect part-way through phase 1.
-    const before = await read(stream, (seen) => seen.length === 20);
+    const before = await readJobEvents(stream, (seen) => seen.length === 20);
     disconnect.abort();
     await phase1;
     // More events while nobody watches.
@@ -118,7 +92,7 @@ describe("WatchJob / WatchJobs", () => {
 
     const last = before.events.at(-1)?.sequence ?? 0n;
     // 20 jobs × 5 events after `start`, 20 of them seen before the disconnect.
-    const after = await read(client.watchJobs({ afterSequence: last }), (seen) => seen.length === 100 - 20);
+    const after = await readJobEvents(client.watchJobs({ afterSequence: last }), (seen) => seen.length === 100 - 20);
     const seen = [...before.events, ...after.events];
     expect(seen.every((e) => e.orgId === a.orgId)).toBe(true);
     expect(sequences(seen)).toEqual(await orgSequences(cp, a.orgId, start));
@@ -132,7 +106,7 @@ describe("WatchJob / WatchJobs", () => {
     const client = cp.client(JobService, a.key);
     const [old] = await submitJobs(store, a.orgId, TYPE, 1);
     await driveToCompletion(db.orm, store, old as string, TYPE);
-    await read(client.watchJob({ id: old })); // its 5 events are sequenced now
+    await readJobEvents(client.watchJob({ id: old })); // its 5 events are sequenced now
 
     // Keep writing until the stream, opened "now", shows something: whatever
     // it shows first comes after the history, and the rest follows without gaps.
@@ -141,7 +115,7 @@ describe("WatchJob / WatchJobs", () => {
       while (!stop.signal.aborted) await store.submitJob({ orgId: a.orgId, type: TYPE, estimatedCredits: 1 });
     })();
     defer(() => writer.catch(() => {}));
-    const live = await read(client.watchJobs({ afterSequence: 0n }), (seen) => seen.length === 3);
+    const live = await readJobEvents(client.watchJobs({ afterSequence: 0n }), (seen) => seen.length === 3);
     stop.abort();
     await writer;
     expect(Number(live.events[0]?.sequence)).toBeGreaterThan(5);
@@ -151,7 +125,7 @@ describe("WatchJob / WatchJobs", () => {
     // Only the other type's events, from the beginning of the timeline.
     const { job: other } = await store.submitJob({ orgId: a.orgId, type: "test.other", estimatedCredits: 1 });
     await store.applyEvent(other.id, { status: JobStatus.WAITING, attempt: 1 }, { kind: "cancelRequested" });
-    const typed = await read(client.watchJobs({ afterSequence: 1n, types: ["test.other"] }), (seen) => seen.length === 2);
+    const typed = await readJobEvents(client.watchJobs({ afterSequence: 1n, types: ["test.other"] }), (seen) => seen.length === 2);
     expect(typed.events.map((e) => [e.jobId, e.type, e.job?.type])).toEqual([
       [other.id, "job.created", "test.other"],
       [other.id, "job.cancelled", "test.other"],
@@ -164,35 +138,35 @@ describe("WatchJob / WatchJobs", () => {
     const [done, running] = (await submitJobs(store, a.orgId, TYPE, 2)) as [string, string];
     await driveToCompletion(db.orm, store, done, TYPE);
 
-    const replay = await read(client.watchJob({ id: done }));
+    const replay = await readJobEvents(client.watchJob({ id: done }));
     expect(replay.ended).toBe(true);
     expect(replay.events.map((e) => e.type)).toEqual([...COMPLETED_TIMELINE]);
     expect(replay.events.at(-1)?.job?.status).toBe(JobStatus.COMPLETE);
     expect(replay.events.every((e) => e.jobId === done && e.orgId === a.orgId)).toBe(true);
 
     // Resuming after the terminal event: nothing left, the stream ends at once.
-    const resumed = await read(client.watchJob({ id: done, afterSequence: replay.events.at(-1)?.sequence ?? 0n }));
+    const resumed = await readJobEvents(client.watchJob({ id: done, afterSequence: replay.events.at(-1)?.sequence ?? 0n }));
     expect(resumed).toEqual({ events: [], ended: true });
     // Resuming in the middle: the rest of the timeline.
-    const middle = await read(client.watchJob({ id: done, afterSequence: replay.events[2]?.sequence ?? 0n }));
+    const middle = await readJobEvents(client.watchJob({ id: done, afterSequence: replay.events[2]?.sequence ?? 0n }));
     expect(middle.events.map((e) => e.type)).toEqual(COMPLETED_TIMELINE.slice(3));
 
     // A live job: watch it from its creation, then let it run.
     const live = client.watchJob({ id: running });
-    const created = await read(live, (seen) => seen.length === 1);
+    const created = await readJobEvents(live, (seen) => seen.length === 1);
     expect(created.events.map((e) => e.type)).toEqual(["job.created"]);
     await driveToCompletion(db.orm, store, running, TYPE);
-    const rest = await read(live);
+    const rest = await readJobEvents(live);
     expect(rest.ended).toBe(true);
     expect(rest.events.map((e) => e.type)).toEqual(COMPLETED_TIMELINE.slice(1));
 
     // Another org's job is not found, whether it exists or not.
     const other = cp.client(JobService, b.key, protocol);
-    const foreign = await rejection(read(other.watchJob({ id: done })));
+    const foreign = await rejection(readJobEvents(other.watchJob({ id: done })));
     expect(foreign.code).toBe(Code.NotFound);
-    const missing = await rejection(read(client.watchJob({ id: "job_0000000000000000" })));
+    const missing = await rejection(readJobEvents(client.watchJob({ id: "job_0000000000000000" })));
     expect(missing.code).toBe(Code.NotFound);
-    const anonymous = await rejection(read(cp.client(JobService, undefined, protocol).watchJobs({})));
+    const anonymous = await rejection(readJobEvents(cp.client(JobService, undefined, protocol).watchJobs({})));
     expect(anonymous.code).toBe(Code.Unauthenticated);
   });
 
