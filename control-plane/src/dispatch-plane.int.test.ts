@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fromBinary } from "@bufbuild/protobuf";
 import { DispatchMessageSchema } from "../../proto/gen/jobplane/v1/dispatch_pb.js";
 import { JobStatus } from "../../proto/gen/jobplane/v1/job_pb.js";
+import { withDeadline } from "../../test/support/agent-session-driver.js";
 import { captureLogger } from "../../test/support/capture-logger.js";
 import { seedAgent, seedOrg } from "../../test/support/db-fixtures.js";
 import { eventually } from "../../test/support/job-lifecycle.js";
@@ -29,6 +30,9 @@ describe("dispatch plane (streams + dispatcher + relay + dead-letterer, as the c
     for (const r of running.splice(0).reverse()) await r.stop();
     await nats.cleanup();
   });
+
+  /** How long a dispatch may take to reach the agent: far below the 60 s fallback passes below. */
+  const FAST_PATH_DEADLINE_MS = 20_000;
 
   /** `nc` null: the plane opens (and closes) its own connection from the URL. */
   async function start(orm = db.orm, nc: NatsConnection | null = nats.nc, registry?: Registry): Promise<DispatchPlane> {
@@ -77,8 +81,16 @@ describe("dispatch plane (streams + dispatcher + relay + dead-letterer, as the c
     })();
     return {
       arrivals,
+      /**
+       * When the job's dispatch message reached the agent. The deadline is well under the plane's
+       * 60 s fallback passes, so an arrival proves a wake-up path (nudge or NOTIFY) carried it.
+       */
       arrival: (jobId: string) =>
-        arrivals.has(jobId) ? Promise.resolve(arrivals.get(jobId)!) : new Promise<number>((resolve) => waiters.set(jobId, resolve)),
+        withDeadline(
+          arrivals.has(jobId) ? Promise.resolve(arrivals.get(jobId)!) : new Promise<number>((resolve) => waiters.set(jobId, resolve)),
+          FAST_PATH_DEADLINE_MS,
+          `the dispatch of ${jobId} before the fallback pass`,
+        ),
     };
   }
 
@@ -108,8 +120,8 @@ describe("dispatch plane (streams + dispatcher + relay + dead-letterer, as the c
     }
     latencies.sort((x, y) => x - y);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1);
+    // Reported, not asserted: speed is the benchmark's business; each arrival within its deadline is the check.
     console.log(`submit commit → dispatch message at agent: p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${pct(1)} ms`);
-    expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(250);
     expect(await registry.getSingleMetricAsString("jobplane_dispatch_jobs_total")).toContain('result="dispatched"} 30');
   });
 
@@ -136,8 +148,7 @@ describe("dispatch plane (streams + dispatcher + relay + dead-letterer, as the c
       actualCredits: 0,
     });
     const ms = (await a.arrival(second.id)) - t0;
-    console.log(`slot freed → next job at agent: ${ms.toFixed(1)} ms`);
-    expect(ms).toBeLessThan(5000);
+    console.log(`slot freed → next job at agent: ${ms.toFixed(1)} ms (within the deadline: woken, not the 60 s pass)`);
   });
 
   it("relays every event of dispatched jobs to JOBPLANE_EVENTS right after sequencing", async () => {
