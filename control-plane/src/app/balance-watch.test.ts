@@ -1,35 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Balance } from "../adapters/postgres/credit-ledger.js";
 import { createBalanceWatch, type BalanceWatchOptions } from "./balance-watch.js";
-
-/** A manual clock: timers run only when the test advances it. */
-function fakeClock() {
-  let t = 1_000;
-  const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
-  return {
-    now: () => t,
-    schedule(fn: () => void, ms: number) {
-      const timer = { at: t + ms, fn, cancelled: false };
-      timers.push(timer);
-      return () => void (timer.cancelled = true);
-    },
-    /** Moves time forward, running each timer that falls due, in order. */
-    advance(ms: number) {
-      const end = t + ms;
-      for (;;) {
-        const due = timers.filter((x) => !x.cancelled && x.at <= end).sort((a, b) => a.at - b.at)[0];
-        if (!due) break;
-        t = due.at;
-        due.cancelled = true;
-        due.fn();
-      }
-      t = end;
-    },
-    get pending() {
-      return timers.filter((x) => !x.cancelled).length;
-    },
-  };
-}
+import { manualClock } from "../../../test/support/manual-clock.js";
 
 const bal = (balance: number, held = 0): Balance => ({ balance, held, available: balance - held });
 
@@ -49,7 +21,7 @@ function fakeReads(now: () => number) {
 const settle = () => new Promise((r) => setImmediate(r));
 
 function setup(overrides: Partial<BalanceWatchOptions> = {}) {
-  const clock = fakeClock();
+  const clock = manualClock(1_000);
   const reads = fakeReads(clock.now);
   const watch = createBalanceWatch({ read: reads.read, minIntervalMs: 250, now: clock.now, schedule: clock.schedule, ...overrides });
   /** What next() has to hand right now: a balance, or "waiting". */

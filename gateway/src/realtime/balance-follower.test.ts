@@ -1,33 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createBalanceFollower, type Balance } from "./balance-follower.js";
-
-/** A manual clock: timers run only when the test advances it. */
-function fakeClock() {
-  let t = 0;
-  const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
-  return {
-    schedule(fn: () => void, ms: number) {
-      const timer = { at: t + ms, fn, cancelled: false };
-      timers.push(timer);
-      return () => void (timer.cancelled = true);
-    },
-    /** Moves time forward, running each timer that falls due, in order. */
-    advance(ms: number) {
-      const end = t + ms;
-      for (;;) {
-        const due = timers.filter((x) => !x.cancelled && x.at <= end).sort((a, b) => a.at - b.at)[0];
-        if (!due) break;
-        t = due.at;
-        due.cancelled = true;
-        due.fn();
-      }
-      t = end;
-    },
-    get pending() {
-      return timers.filter((x) => !x.cancelled).length;
-    },
-  };
-}
+import { manualClock } from "../../../test/support/manual-clock.js";
 
 const bal = (available: number, held = 0): Balance => ({ balance: BigInt(available + held), held: BigInt(held), available: BigInt(available) });
 
@@ -78,7 +51,7 @@ function fakeWatch() {
 const settle = () => new Promise((r) => setImmediate(r));
 
 function setup() {
-  const clock = fakeClock();
+  const clock = manualClock(0);
   const upstream = fakeWatch();
   const sent: Balance[] = [];
   const ends: [unknown, number][] = [];
