@@ -18,6 +18,7 @@ import {
 import { nanos, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { DispatchMessageSchema } from "../../../proto/gen/jobplane/v1/dispatch_pb.js";
 import type { NatsNames } from "../../../proto/nats/names.js";
+import { waitOnChanges } from "./wait-on-changes.js";
 
 export interface Advisory {
   readonly kind: "max_deliveries" | "terminated";
@@ -108,25 +109,7 @@ export class DispatchFixture {
   }
 
   waitForAdvisory(what: string, pick: (a: Advisory) => boolean, timeoutMs = 15_000): Promise<Advisory> {
-    const found = this.advisories.find(pick);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const a = this.advisories.find(pick);
-        if (!a) return;
-        cleanup();
-        resolve(a);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-    });
+    return waitOnChanges(this.listeners, what, () => this.advisories.find(pick), timeoutMs);
   }
 
   close(): void {

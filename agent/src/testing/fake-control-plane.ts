@@ -23,6 +23,7 @@ import {
 } from "../../../proto/gen/jobplane/v1/agent_service_pb.js";
 import { ErrorCode } from "../../../proto/gen/jobplane/v1/errors_pb.js";
 import { AsyncQueue } from "../async-queue.js";
+import { waitOnChanges } from "./wait-on-changes.js";
 
 type SessionResponseInit = MessageInitShape<typeof SessionResponseSchema>;
 
@@ -131,25 +132,7 @@ export class FakeControlPlane {
    * every message the fake receives; rejects after `timeoutMs`.
    */
   waitFor<T>(what: string, pick: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-    const now = pick();
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise<T>((resolve, reject) => {
-      const check = (): void => {
-        const value = pick();
-        if (value === undefined) return;
-        cleanup();
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-    });
+    return waitOnChanges(this.listeners, what, pick, timeoutMs);
   }
 
   /** Pushes CancelAttempt to every open session; returns how many got it. */
